@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import S3rver from 's3rver';
+
+/**
+ * The three wire-protocol emulators the local runtime and the integration tests run on:
+ * s3rver (S3), dynalite (DynamoDB), fauxqs (SQS). All bind 127.0.0.1; port 0 picks a free one.
+ */
+export interface Emulators {
+  s3: { endpoint: string; server: S3rver };
+  dynamodb: { endpoint: string };
+  sqs: { endpoint: string };
+  stop(): Promise<void>;
+}
+
+export interface EmulatorPorts {
+  s3?: number;
+  dynamodb?: number;
+  sqs?: number;
+}
+
+export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulators> {
+  const s3Dir = await mkdtemp(join(tmpdir(), 'media-pipeline-s3-'));
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port: ports.s3 ?? 0,
+    silent: true,
+    directory: s3Dir,
+    // Path-style only: 127.0.0.1 has no virtual hosts.
+    vhostBuckets: false,
+  });
+  const s3Address = (await s3.run()) as AddressInfo;
+
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(ports.dynamodb ?? 0, '127.0.0.1', () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  const sqs = await startFauxqs({ port: ports.sqs ?? 0, logger: false });
+
+  return {
+    s3: { endpoint: `http://127.0.0.1:${s3Address.port}`, server: s3 },
+    dynamodb: { endpoint: `http://127.0.0.1:${dynamoPort}` },
+    sqs: { endpoint: sqs.address.replace('localhost', '127.0.0.1') },
+    async stop() {
+      await Promise.allSettled([
+        s3.close(),
+        new Promise<void>((resolve) => dynamo.close(() => resolve())),
+        sqs.stop(),
+      ]);
+      await rm(s3Dir, { recursive: true, force: true });
+    },
+  };
+}

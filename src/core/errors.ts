@@ -1,0 +1,74 @@
+/**
+ * Error taxonomy shared by every adapter. The class decides what happens to the work:
+ * input errors are terminal (FAILED, message acknowledged, no retry loop), retryable errors
+ * go back to the queue, internal errors are bugs and also retried until the DLQ takes them.
+ */
+export const ErrorCodes = {
+  // input (terminal)
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  EMPTY_OBJECT: 'EMPTY_OBJECT',
+  OBJECT_TOO_LARGE: 'OBJECT_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  CONTENT_TYPE_MISMATCH: 'CONTENT_TYPE_MISMATCH',
+  CORRUPT_MEDIA: 'CORRUPT_MEDIA',
+  IMAGE_TOO_LARGE: 'IMAGE_TOO_LARGE',
+  KEY_OUTSIDE_TENANT: 'KEY_OUTSIDE_TENANT',
+  SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
+  // retryable
+  TRANSIENT: 'TRANSIENT',
+  JOB_BUSY: 'JOB_BUSY',
+  // terminal after retries
+  RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export type ErrorKind = 'input' | 'retryable' | 'internal';
+
+export class PipelineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly kind: ErrorKind,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PipelineError';
+  }
+  get retryable(): boolean {
+    return this.kind !== 'input';
+  }
+}
+
+export const inputError = (code: ErrorCode, message: string, cause?: unknown) =>
+  new PipelineError(code, message, 'input', { cause });
+export const retryableError = (code: ErrorCode, message: string, cause?: unknown) =>
+  new PipelineError(code, message, 'retryable', { cause });
+
+/** Anything that is not a PipelineError is an unexpected (internal, retryable) failure. */
+export function toPipelineError(error: unknown): PipelineError {
+  if (error instanceof PipelineError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PipelineError(ErrorCodes.INTERNAL, message, 'internal', { cause: error });
+}
+
+/** RFC 7807 / 9457 problem details, as returned by the HTTP API. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  instance?: string;
+  errors?: { path: string; message: string }[];
+}
+
+export function problem(
+  status: number,
+  title: string,
+  detail?: string,
+  extra: Partial<ProblemDetails> = {},
+): ProblemDetails {
+  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return { type: `https://media-pipeline.dev/problems/${slug}`, title, status, detail, ...extra };
+}

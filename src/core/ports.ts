@@ -1,0 +1,90 @@
+import type { Job, JobStatus } from './job.js';
+
+/** Thrown by a store when a conditional write finds the job in a state it may not leave. */
+export class ConditionFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConditionFailedError';
+  }
+}
+
+export interface TransitionOptions {
+  /** Attributes to set together with the new status. */
+  set?: Partial<Omit<Job, 'tenant' | 'jobId' | 'status'>>;
+  /** Only if the job's attempt is still this one (fencing token of the worker that claimed it). */
+  attempt?: number;
+}
+
+export interface ListPage {
+  jobs: Job[];
+  cursor?: string;
+}
+
+export interface JobStore {
+  /** Creates the job; false if a job with that id already exists. */
+  create(job: Job): Promise<boolean>;
+  get(tenant: string, jobId: string): Promise<Job | undefined>;
+  /** Newest first. */
+  list(tenant: string, options: { limit: number; cursor?: string }): Promise<ListPage>;
+  /** Conditional on ALLOWED_FROM[to]; throws ConditionFailedError otherwise. */
+  transition(tenant: string, jobId: string, to: JobStatus, options?: TransitionOptions): Promise<Job>;
+  /**
+   * Takes the job for processing: from AWAITING_UPLOAD/QUEUED, or from PROCESSING whose lease
+   * has expired (the previous worker died). Increments the attempt. Undefined if not claimable.
+   */
+  claim(tenant: string, jobId: string, leaseMs: number, now?: number): Promise<Job | undefined>;
+  /** Monotonic: never lowers progress, only while PROCESSING under the given attempt. */
+  reportProgress(
+    tenant: string,
+    jobId: string,
+    attempt: number,
+    stage: string,
+    progress: number,
+  ): Promise<boolean>;
+  /** Stores key -> jobId unless present; returns what is stored. */
+  reserveIdempotencyKey(
+    tenant: string,
+    key: string,
+    jobId: string,
+    requestHash: string,
+  ): Promise<{ jobId: string; requestHash: string }>;
+}
+
+export interface ApiKeyStore {
+  /** The tenant an API key (by its SHA-256 hex) belongs to. */
+  tenantForKeyHash(keyHash: string): Promise<string | undefined>;
+  putKeyHash(keyHash: string, tenant: string): Promise<void>;
+}
+
+export interface ObjectHead {
+  size: number;
+  contentType?: string;
+  etag?: string;
+}
+
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface ObjectStore {
+  head(bucket: string, key: string): Promise<ObjectHead | undefined>;
+  /** Bytes [start, end] inclusive; fewer if the object is shorter. */
+  readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer>;
+  read(bucket: string, key: string): Promise<Buffer>;
+  write(
+    bucket: string,
+    key: string,
+    body: Buffer | NodeJS.ReadableStream,
+    contentType: string,
+  ): Promise<void>;
+  presignPost(input: {
+    bucket: string;
+    key: string;
+    contentType: string;
+    maxBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedPost>;
+  presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
+}

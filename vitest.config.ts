@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: emulator-backed suites start their own servers on ephemeral ports.
+    pool: 'forks',
+    maxWorkers: 2,
+    setupFiles: ['test/setup.ts'],
+  },
+});
