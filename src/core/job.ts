@@ -116,6 +116,9 @@ export interface SourceMetadata {
   space?: string;
   hasAlpha?: boolean;
   bytes: number;
+  /** What the magic bytes say, and what the client declared (they may disagree; the bytes win). */
+  detectedType?: string;
+  declaredType?: string;
 }
 
 export interface JobError {

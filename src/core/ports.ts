@@ -88,3 +88,8 @@ export interface ObjectStore {
   }): Promise<PresignedPost>;
   presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
 }
+
+/** Hands a job to the workers (the ingest queue in AWS). */
+export interface JobQueue {
+  enqueue(message: { tenant: string; jobId: string }): Promise<void>;
+}

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { statusCommand, uploadCommand } from '../src/cli/commands.js';
+
+const program = new Command('media-pipeline')
+  .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
+  .option('--api <url>', 'API base URL (default: the running local stack, or MEDIA_PIPELINE_API_URL)')
+  .option('--api-key <key>', 'API key (default: the local stack dev key, or MEDIA_PIPELINE_API_KEY)');
+
+program
+  .command('upload')
+  .argument('<files...>', 'files to upload')
+  .option('--preset <name>', 'output preset: web or thumbnail', 'web')
+  .option('--wait', 'follow each job until it completes or fails', false)
+  .action(async (files: string[], options: { preset: string; wait: boolean }) => {
+    process.exitCode = await uploadCommand(files, { ...program.opts(), ...options });
+  });
+
+program
+  .command('status')
+  .argument('<job-id>')
+  .action(async (jobId: string) => {
+    process.exitCode = await statusCommand(jobId, program.opts());
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,26 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
+import { createApiRouter } from '../../src/adapters/http/api-router.js';
+import { ApiKeyAuthenticator } from '../../src/jobs/auth.js';
+import { loadConfig } from '../../src/jobs/config.js';
+import { JobService } from '../../src/jobs/job-service.js';
+import { logger, tracer } from '../shared/observability.js';
+
+const config = loadConfig();
+const jobs = new DynamoDbJobStore({ tableName: config.jobsTable });
+const router = createApiRouter({
+  service: new JobService({
+    jobs,
+    objects: new S3ObjectStore(),
+    queue: new SqsJobQueue({ queueUrl: config.ingestQueueUrl ?? '' }),
+    config,
+  }),
+  auth: new ApiKeyAuthenticator(jobs),
+  onUnexpectedError: (error) => logger.error('unexpected API error', { error }),
+});
+
+export const handler = middy(router).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger));

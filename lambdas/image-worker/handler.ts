@@ -1,0 +1,51 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
+import { parseIngestMessages } from '../../src/adapters/aws/ingest-messages.js';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { loadConfig } from '../../src/jobs/config.js';
+import { ingest } from '../../src/jobs/ingest.js';
+import { logger, metrics } from '../shared/observability.js';
+
+const config = loadConfig();
+const deps = {
+  jobs: new DynamoDbJobStore({ tableName: config.jobsTable }),
+  objects: new S3ObjectStore(),
+  uploadsBucket: config.uploadsBucket,
+  outputsBucket: config.outputsBucket,
+  maxUploadBytes: config.maxUploadBytes,
+  leaseMs: config.jobLeaseMs,
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+/** Throws for retryable failures only, so the batch reports just that message as failed. */
+async function handleRecord(record: SQSRecord): Promise<void> {
+  for (const message of parseIngestMessages(record.body)) {
+    const outcome = await ingest(deps, message);
+    logger.info('ingest outcome', {
+      messageId: record.messageId,
+      result: outcome.result,
+      ...describe(outcome),
+    });
+    if (outcome.result === 'completed' || outcome.result === 'failed') {
+      metrics.addMetric(outcome.result === 'completed' ? 'JobsCompleted' : 'JobsFailed', MetricUnit.Count, 1);
+    }
+  }
+}
+
+function describe(outcome: Awaited<ReturnType<typeof ingest>>) {
+  if ('job' in outcome)
+    return { jobId: outcome.job.jobId, status: outcome.job.status, error: outcome.job.error };
+  if ('reason' in outcome) return { reason: outcome.reason };
+  return { jobId: outcome.jobId };
+}
+
+export const handler = middy((event: SQSEvent, context) =>
+  processPartialResponse(event, handleRecord, processor, { context }),
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,94 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type ProblemDetails, problem } from '../../core/errors.js';
+import { ApiProblem } from '../../jobs/api-problem.js';
+import type { ApiKeyAuthenticator } from '../../jobs/auth.js';
+import type { JobService } from '../../jobs/job-service.js';
+
+export interface ApiRouterDeps {
+  service: JobService;
+  auth: ApiKeyAuthenticator;
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+type Route = (tenant: string, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * HTTP API (payload 2.0) adapter: authenticates the API key to a tenant, dispatches on the route
+ * key the stack declares, and renders results as JSON and failures as problem details.
+ */
+export function createApiRouter(deps: ApiRouterDeps) {
+  const { service } = deps;
+  const routes: Record<string, Route> = {
+    'POST /uploads': async (tenant, event) => {
+      const result = await service.createUpload(tenant, jsonBody(event), idempotencyKey(event));
+      return json(result.created ? 201 : 200, { job: result.job, upload: result.upload });
+    },
+    'POST /jobs': async (tenant, event) => {
+      const result = await service.submit(tenant, jsonBody(event), idempotencyKey(event));
+      return json(result.created ? 202 : 200, result.job, { location: `/jobs/${result.job.id}` });
+    },
+    'GET /jobs': async (tenant, event) =>
+      json(200, await service.list(tenant, event.queryStringParameters ?? {})),
+    'GET /jobs/{id}': async (tenant, event) => json(200, await service.get(tenant, pathId(event))),
+    'DELETE /jobs/{id}': async (tenant, event) => json(200, await service.cancel(tenant, pathId(event))),
+  };
+
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    try {
+      const tenant = await deps.auth.tenantFor(apiKeyOf(event));
+      if (!tenant) {
+        return problemResponse(
+          problem(401, 'Unauthorized', 'a valid API key is required (x-api-key header)'),
+          {
+            'www-authenticate': 'ApiKey header="x-api-key"',
+          },
+        );
+      }
+      const route = routes[event.routeKey];
+      if (!route) return problemResponse(problem(404, 'Not found', `no route ${event.routeKey}`));
+      return await route(tenant, event);
+    } catch (error) {
+      if (error instanceof ApiProblem) return problemResponse(error.details);
+      deps.onUnexpectedError?.(error);
+      return problemResponse(problem(500, 'Internal error', 'the request could not be completed'));
+    }
+  };
+}
+
+function apiKeyOf(event: APIGatewayProxyEventV2): string | undefined {
+  const headers = event.headers ?? {};
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
+  return headers['x-api-key'] ?? bearer?.[1];
+}
+
+const idempotencyKey = (event: APIGatewayProxyEventV2) => event.headers?.['idempotency-key'];
+
+function pathId(event: APIGatewayProxyEventV2): string {
+  return event.pathParameters?.id ?? '';
+}
+
+function jsonBody(event: APIGatewayProxyEventV2): unknown {
+  if (!event.body) return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ApiProblem.of(400, 'Invalid request', 'the body is not valid JSON', { code: 'INVALID_REQUEST' });
+  }
+}
+
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}) {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function problemResponse(details: ProblemDetails, headers: Record<string, string> = {}) {
+  return {
+    statusCode: details.status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+    body: JSON.stringify(details),
+  };
+}

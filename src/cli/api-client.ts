@@ -1,0 +1,44 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CliTarget {
+  apiUrl: string;
+  apiKey: string;
+}
+
+/** Where `npm start` records the local stack's API URL and its development API key. */
+export const LOCAL_STACK_FILE = join('.local', 'stack.json');
+
+/** Flags win, then MEDIA_PIPELINE_API_URL / MEDIA_PIPELINE_API_KEY, then the running local stack. */
+export function resolveTarget(flags: { api?: string; apiKey?: string }, cwd = process.cwd()): CliTarget {
+  const file = join(cwd, LOCAL_STACK_FILE);
+  const local = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<CliTarget>) : {};
+  const apiUrl = flags.api ?? process.env.MEDIA_PIPELINE_API_URL ?? local.apiUrl;
+  const apiKey = flags.apiKey ?? process.env.MEDIA_PIPELINE_API_KEY ?? local.apiKey;
+  if (!apiUrl || !apiKey) {
+    throw new Error(
+      'no API to talk to: start the local stack with `npm start`, or pass --api URL and --api-key KEY ' +
+        '(or set MEDIA_PIPELINE_API_URL and MEDIA_PIPELINE_API_KEY)',
+    );
+  }
+  return { apiUrl: apiUrl.replace(/\/$/, ''), apiKey };
+}
+
+export class ApiClient {
+  constructor(private readonly target: CliTarget) {}
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.target.apiUrl}${path}`, {
+      method,
+      headers: { 'x-api-key': this.target.apiKey, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) : {};
+    if (!response.ok) {
+      const detail = parsed.detail ?? parsed.title ?? parsed.message ?? text;
+      throw new Error(`${method} ${path} failed with ${response.status}: ${detail}`);
+    }
+    return parsed as T;
+  }
+}

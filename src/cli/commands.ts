@@ -1,0 +1,117 @@
+import { statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { JobView } from '../jobs/job-view.js';
+import { ApiClient, resolveTarget } from './api-client.js';
+import { postFileToPresignedPost } from './multipart-upload.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.heic': 'image/heic',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+};
+
+export const contentTypeFor = (path: string) =>
+  CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+interface UploadOptions {
+  preset: string;
+  wait: boolean;
+  api?: string;
+  apiKey?: string;
+  pollMs?: number;
+}
+
+interface UploadResponse {
+  job: JobView;
+  upload: { url: string; fields: Record<string, string> };
+}
+
+/** Uploads each file through the API's presigned POST; with --wait, follows each job to its end. */
+export async function uploadCommand(files: string[], options: UploadOptions): Promise<number> {
+  const api = new ApiClient(resolveTarget(options));
+  const bars = new cliProgress.MultiBar(
+    {
+      format: ' {bar} {percentage}% | {name} | {stage}',
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const results = await Promise.all(
+    files.map(async (path) => {
+      const size = statSync(path).size;
+      const bar = bars.create(100, 0, { name: basename(path), stage: 'requesting upload' });
+      try {
+        const created = await api.call<UploadResponse>('POST', '/uploads', {
+          fileName: basename(path),
+          contentType: contentTypeFor(path),
+          size,
+          outputs: { preset: options.preset },
+        });
+        const sent = await postFileToPresignedPost(
+          created.upload,
+          { path, size, contentType: contentTypeFor(path) },
+          (bytes) =>
+            bar.update(Math.floor((bytes / Math.max(size, 1)) * (options.wait ? 50 : 100)), {
+              stage: 'uploading',
+            }),
+        );
+        if (sent.status >= 300)
+          throw new Error(`upload refused (${sent.status}): ${sent.body.slice(0, 300)}`);
+        let job = created.job;
+        bar.update(options.wait ? 50 : 100, { stage: 'uploaded' });
+        while (options.wait && !TERMINAL.has(job.status)) {
+          await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+          job = await api.call<JobView>('GET', `/jobs/${job.id}`);
+          bar.update(50 + Math.floor(job.progress / 2), {
+            stage: `${job.status.toLowerCase()} ${job.stage}`,
+          });
+        }
+        bar.update(100, { stage: job.status.toLowerCase() });
+        return { path, job };
+      } catch (error) {
+        bar.update({ stage: 'error' });
+        return { path, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  bars.stop();
+  let failures = 0;
+  for (const result of results) {
+    if ('error' in result) {
+      failures++;
+      console.log(`${result.path}: ${result.error}`);
+      continue;
+    }
+    const { job } = result;
+    console.log(`${result.path}: job ${job.id} ${job.status}`);
+    if (job.status === 'FAILED') failures++;
+    if (job.error) console.log(`  error ${job.error.code}: ${job.error.detail}`);
+    for (const output of job.outputs ?? []) {
+      console.log(
+        `  ${output.name}: ${output.key} (${output.width}x${output.height}, ${output.bytes} bytes)`,
+      );
+      console.log(`    ${output.url}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+export async function statusCommand(
+  jobId: string,
+  options: { api?: string; apiKey?: string },
+): Promise<number> {
+  const job = await new ApiClient(resolveTarget(options)).call<JobView>('GET', `/jobs/${jobId}`);
+  console.log(JSON.stringify(job, null, 2));
+  return job.status === 'FAILED' ? 1 : 0;
+}

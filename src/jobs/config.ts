@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Function configuration, from the environment the CDK stack sets (and the local runtime resolves). */
+const ConfigSchema = z.object({
+  UPLOADS_BUCKET: z.string().min(3),
+  OUTPUTS_BUCKET: z.string().min(3),
+  JOBS_TABLE: z.string().min(1),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+  JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(150),
+  INGEST_QUEUE_URL: z.string().optional(),
+});
+
+export interface PipelineConfig {
+  uploadsBucket: string;
+  outputsBucket: string;
+  jobsTable: string;
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  jobLeaseMs: number;
+  ingestQueueUrl?: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const missing = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new Error(`invalid function configuration: ${missing}`);
+  }
+  const c = parsed.data;
+  return {
+    uploadsBucket: c.UPLOADS_BUCKET,
+    outputsBucket: c.OUTPUTS_BUCKET,
+    jobsTable: c.JOBS_TABLE,
+    maxUploadBytes: c.MAX_UPLOAD_BYTES,
+    uploadUrlTtlSeconds: c.UPLOAD_URL_TTL_SECONDS,
+    jobLeaseMs: c.JOB_LEASE_SECONDS * 1000,
+    ingestQueueUrl: c.INGEST_QUEUE_URL,
+  };
+}

@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import { type Job, type JobRequest, SubmitJobRequest, UploadRequest } from '../core/job.js';
+import { isUnderTenant, uploadKey } from '../core/keys.js';
+import {
+  ConditionFailedError,
+  type JobQueue,
+  type JobStore,
+  type ObjectStore,
+  type PresignedPost,
+} from '../core/ports.js';
+import { ApiProblem, parseOrProblem } from './api-problem.js';
+import type { PipelineConfig } from './config.js';
+import { type JobView, jobView } from './job-view.js';
+
+export interface JobServiceDeps {
+  jobs: JobStore;
+  objects: ObjectStore;
+  queue: JobQueue;
+  config: PipelineConfig;
+  now?: () => number;
+}
+
+const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|heic|heif|tiff)$/;
+
+/** The HTTP API's use cases. Every call is scoped to the tenant the API key resolved to. */
+export class JobService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** POST /uploads: a job waiting for its upload, plus a presigned POST for exactly that key. */
+  async createUpload(tenant: string, body: unknown, idempotencyKey?: string) {
+    const request = parseOrProblem(UploadRequest, body);
+    const { config } = this.deps;
+    if (request.size > config.maxUploadBytes) {
+      throw ApiProblem.of(
+        413,
+        'Upload too large',
+        `size ${request.size} exceeds ${config.maxUploadBytes} bytes`,
+        {
+          code: 'OBJECT_TOO_LARGE',
+        },
+      );
+    }
+    if (!IMAGE_TYPES.test(request.contentType)) {
+      throw ApiProblem.of(415, 'Unsupported media type', `${request.contentType} is not an accepted type`, {
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      });
+    }
+    const { fileName, contentType, size, ...jobRequest } = request;
+    const { job, created } = await this.createOnce(tenant, request, idempotencyKey, (jobId) => ({
+      status: 'AWAITING_UPLOAD',
+      request: jobRequest,
+      source: { bucket: config.uploadsBucket, key: uploadKey(tenant, jobId, fileName), contentType, size },
+    }));
+    let upload: PresignedPost | undefined;
+    if (job.status === 'AWAITING_UPLOAD') {
+      upload = await this.deps.objects.presignPost({
+        bucket: config.uploadsBucket,
+        key: job.source.key,
+        contentType: job.source.contentType ?? contentType,
+        maxBytes: config.maxUploadBytes,
+        expiresInSeconds: config.uploadUrlTtlSeconds,
+      });
+    }
+    return { job: await this.view(job), upload, created };
+  }
+
+  /** POST /jobs: process an object already in the uploads bucket, under the caller's prefix. */
+  async submit(tenant: string, body: unknown, idempotencyKey?: string) {
+    const request = parseOrProblem(SubmitJobRequest, body);
+    const { config } = this.deps;
+    if (!isUnderTenant(tenant, request.source.key)) {
+      throw ApiProblem.of(403, 'Key outside tenant', 'source.key must be under your tenant prefix', {
+        code: 'KEY_OUTSIDE_TENANT',
+      });
+    }
+    const head = await this.deps.objects.head(config.uploadsBucket, request.source.key);
+    if (!head) {
+      throw ApiProblem.of(422, 'Source not found', `no object at ${request.source.key}`, {
+        code: 'SOURCE_NOT_FOUND',
+      });
+    }
+    const { source, ...jobRequest } = request;
+    const { job, created } = await this.createOnce(tenant, request, idempotencyKey, () => ({
+      status: 'QUEUED',
+      request: jobRequest,
+      source: {
+        bucket: config.uploadsBucket,
+        key: source.key,
+        size: head.size,
+        contentType: head.contentType,
+      },
+    }));
+    // Enqueue again on a replay too: a crash between create and enqueue must not strand the job.
+    if (job.status === 'QUEUED') await this.deps.queue.enqueue({ tenant, jobId: job.jobId });
+    return { job: await this.view(job), created };
+  }
+
+  async get(tenant: string, jobId: string): Promise<JobView> {
+    return this.view(await this.mustGet(tenant, jobId));
+  }
+
+  async list(tenant: string, query: { limit?: string; cursor?: string }) {
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw ApiProblem.of(400, 'Invalid request', 'limit must be an integer from 1 to 100', {
+        code: 'INVALID_REQUEST',
+      });
+    }
+    let page: Awaited<ReturnType<JobStore['list']>>;
+    try {
+      page = await this.deps.jobs.list(tenant, { limit, cursor: query.cursor });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'InvalidCursorError') {
+        throw ApiProblem.of(400, 'Invalid request', 'cursor is not valid', { code: 'INVALID_REQUEST' });
+      }
+      throw error;
+    }
+    return { jobs: await Promise.all(page.jobs.map((job) => this.view(job))), cursor: page.cursor };
+  }
+
+  /** DELETE /jobs/{id}: a conditional write; a worker finishing later cannot overwrite it. */
+  async cancel(tenant: string, jobId: string): Promise<JobView> {
+    const job = await this.mustGet(tenant, jobId);
+    try {
+      const cancelled = await this.deps.jobs.transition(tenant, jobId, 'CANCELLED', {
+        set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
+      });
+      return this.view(cancelled);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      const current = (await this.deps.jobs.get(tenant, jobId)) ?? job;
+      throw ApiProblem.of(409, 'Job not cancellable', `job is ${current.status}`, { code: 'INVALID_STATE' });
+    }
+  }
+
+  private async mustGet(tenant: string, jobId: string): Promise<Job> {
+    const job = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(jobId) ? await this.deps.jobs.get(tenant, jobId) : undefined;
+    if (!job) throw ApiProblem.of(404, 'Job not found', `no job ${jobId}`, { code: 'NOT_FOUND' });
+    return job;
+  }
+
+  private view(job: Job) {
+    return jobView(job, this.deps.objects, this.deps.config.outputsBucket);
+  }
+
+  /**
+   * Creates the job at most once per Idempotency-Key: the key is reserved first (conditional put)
+   * with the new job's id, so a retry, or a crash between the two writes, finds the same id.
+   */
+  private async createOnce(
+    tenant: string,
+    request: unknown,
+    idempotencyKey: string | undefined,
+    build: (jobId: string) => Pick<Job, 'status' | 'request' | 'source'>,
+  ): Promise<{ job: Job; created: boolean }> {
+    let jobId = ulid(this.now());
+    if (idempotencyKey !== undefined) {
+      if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+        throw ApiProblem.of(
+          400,
+          'Invalid request',
+          'Idempotency-Key must be 1-255 visible ASCII characters',
+          {
+            code: 'INVALID_REQUEST',
+          },
+        );
+      }
+      const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+      const stored = await this.deps.jobs.reserveIdempotencyKey(tenant, idempotencyKey, jobId, requestHash);
+      if (stored.requestHash !== requestHash) {
+        throw ApiProblem.of(422, 'Idempotency key reused', 'the key was used with a different request', {
+          code: 'IDEMPOTENCY_KEY_REUSED',
+        });
+      }
+      jobId = stored.jobId;
+      const existing = await this.deps.jobs.get(tenant, jobId);
+      if (existing) return { job: existing, created: false };
+    }
+    const timestamp = new Date(this.now()).toISOString();
+    const job: Job = {
+      tenant,
+      jobId,
+      stage: 'created',
+      progress: 0,
+      attempt: 0,
+      idempotencyKey,
+      createdAt: timestamp,
+      updatedAt: timestamp,
+      ...build(jobId),
+    };
+    if (await this.deps.jobs.create(job)) return { job, created: true };
+    const existing = await this.deps.jobs.get(tenant, jobId);
+    if (!existing) throw new Error(`job ${jobId} vanished after a create conflict`);
+    return { job: existing, created: false };
+  }
+}
+
+export type { JobRequest };

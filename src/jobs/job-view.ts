@@ -1,0 +1,42 @@
+import type { Job } from '../core/job.js';
+import type { ObjectStore } from '../core/ports.js';
+
+export const OUTPUT_URL_TTL_SECONDS = 3600;
+
+/** The public shape of a job: no internal fields (lease, attempt, pk/sk); output URLs presigned. */
+export async function jobView(job: Job, objects: ObjectStore, outputsBucket: string) {
+  const outputs = job.outputs
+    ? await Promise.all(
+        job.outputs.map(async (output) => ({
+          ...output,
+          url: await objects.presignGet(outputsBucket, output.key, OUTPUT_URL_TTL_SECONDS),
+        })),
+      )
+    : undefined;
+  return {
+    id: job.jobId,
+    status: job.status,
+    stage: job.stage,
+    progress: job.progress,
+    priority: job.request.priority,
+    outputsRequested: job.request.outputs,
+    metadataPolicy: job.request.metadataPolicy,
+    metadata: job.request.metadata,
+    source: { key: job.source.key, size: job.source.size, contentType: job.source.contentType },
+    sourceMetadata: job.sourceMetadata,
+    outputs,
+    error: job.error
+      ? {
+          type: `https://media-pipeline.dev/problems/${job.error.code.toLowerCase().replace(/_/g, '-')}`,
+          title: job.error.code,
+          code: job.error.code,
+          detail: job.error.message,
+          retryable: job.error.retryable,
+        }
+      : undefined,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    completedAt: job.completedAt,
+  };
+}
+export type JobView = Awaited<ReturnType<typeof jobView>>;

@@ -1,0 +1,152 @@
+import {
+  ErrorCodes,
+  inputError,
+  type PipelineError,
+  retryableError,
+  toPipelineError,
+} from '../core/errors.js';
+import { type Job, type OutputRecord, OutputSpec } from '../core/job.js';
+import { outputKey } from '../core/keys.js';
+import { ConditionFailedError, type JobStore, type ObjectStore } from '../core/ports.js';
+import { resolveOutputs } from '../core/presets.js';
+import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
+import { SNIFF_BYTES, sniff } from '../media/sniff.js';
+
+export interface ProcessDeps {
+  jobs: JobStore;
+  objects: ObjectStore;
+  outputsBucket: string;
+  maxUploadBytes: number;
+  leaseMs: number;
+  imageLimits?: ImageLimits;
+  now?: () => number;
+}
+
+export type ProcessOutcome =
+  | { result: 'completed'; job: Job }
+  | { result: 'failed'; job: Job; error: PipelineError }
+  | { result: 'already-terminal'; job: Job }
+  | { result: 'cancelled-meanwhile'; jobId: string }
+  | { result: 'not-found'; jobId: string };
+
+/**
+ * Processes one job: claim it (a conditional write, so duplicates and racing workers cannot both
+ * run it), check and sniff the source, render every output, then complete under the same attempt.
+ * Input errors end the job FAILED and return normally (the message is acknowledged: no retry loop).
+ * Retryable errors release the claim and are rethrown so the queue redelivers the message.
+ */
+export async function processJob(deps: ProcessDeps, tenant: string, jobId: string): Promise<ProcessOutcome> {
+  const now = deps.now ?? Date.now;
+  const existing = await deps.jobs.get(tenant, jobId);
+  if (!existing) return { result: 'not-found', jobId };
+  if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(existing.status)) {
+    return { result: 'already-terminal', job: existing };
+  }
+  const job = await deps.jobs.claim(tenant, jobId, deps.leaseMs, now());
+  if (!job) {
+    const current = await deps.jobs.get(tenant, jobId);
+    if (current && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(current.status)) {
+      return { result: 'already-terminal', job: current };
+    }
+    // Another worker holds a live lease: try again later rather than run twice.
+    throw retryableError(ErrorCodes.JOB_BUSY, `job ${jobId} is being processed by another worker`);
+  }
+
+  try {
+    const rendered = await render(deps, job);
+    return await finish(deps, job, {
+      status: 'COMPLETED',
+      set: { ...rendered, stage: 'done', progress: 100, completedAt: new Date(now()).toISOString() },
+    });
+  } catch (caught) {
+    const error = toPipelineError(caught);
+    if (!error.retryable) {
+      return await finish(deps, job, {
+        status: 'FAILED',
+        set: {
+          stage: 'failed',
+          error: { code: error.code, message: error.message, retryable: false },
+          completedAt: new Date(now()).toISOString(),
+        },
+        error,
+      });
+    }
+    // Give the claim back so the redelivered message can take it at once.
+    await deps.jobs
+      .transition(tenant, jobId, 'PROCESSING', {
+        attempt: job.attempt,
+        set: { leaseUntil: 0, stage: 'retrying' },
+      })
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+async function render(deps: ProcessDeps, job: Job): Promise<Pick<Job, 'outputs' | 'sourceMetadata'>> {
+  const { bucket, key } = job.source;
+  const head = await deps.objects.head(bucket, key);
+  if (!head) throw inputError(ErrorCodes.SOURCE_NOT_FOUND, `source object ${key} does not exist`);
+  if (head.size === 0) throw inputError(ErrorCodes.EMPTY_OBJECT, 'source object is empty (0 bytes)');
+  if (head.size > deps.maxUploadBytes) {
+    throw inputError(
+      ErrorCodes.OBJECT_TOO_LARGE,
+      `source is ${head.size} bytes, over ${deps.maxUploadBytes}`,
+    );
+  }
+  const detected = sniff(await deps.objects.readRange(bucket, key, 0, SNIFF_BYTES - 1));
+  if (detected.kind !== 'image') {
+    throw inputError(
+      ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+      `content is ${detected.kind === 'unknown' ? 'not a recognised media type' : detected.mime}; expected an image`,
+    );
+  }
+  await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'decoding', 10);
+  const input = await deps.objects.read(bucket, key);
+  const specs = resolveOutputs(job.request.outputs).map((spec) => OutputSpec.parse(spec));
+  const processed = await processImage(input, specs, deps.imageLimits);
+  await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', 60);
+
+  const outputs: OutputRecord[] = [];
+  for (const output of processed.outputs) {
+    const key = outputKey(job.tenant, job.jobId, output.spec.name, extensionFor(output.spec.format));
+    await deps.objects.write(deps.outputsBucket, key, output.data, output.contentType);
+    outputs.push({
+      name: output.spec.name,
+      key,
+      format: output.format,
+      width: output.width,
+      height: output.height,
+      bytes: output.data.length,
+    });
+    const progress = 60 + Math.floor((35 * outputs.length) / processed.outputs.length);
+    await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', progress);
+  }
+  return {
+    outputs,
+    sourceMetadata: {
+      ...processed.source,
+      detectedType: detected.mime,
+      declaredType: job.source.contentType,
+    },
+  };
+}
+
+async function finish(
+  deps: ProcessDeps,
+  job: Job,
+  end: { status: 'COMPLETED' | 'FAILED'; set: Partial<Job>; error?: PipelineError },
+): Promise<ProcessOutcome> {
+  try {
+    const updated = await deps.jobs.transition(job.tenant, job.jobId, end.status, {
+      attempt: job.attempt,
+      set: end.set,
+    });
+    return end.status === 'COMPLETED'
+      ? { result: 'completed', job: updated }
+      : { result: 'failed', job: updated, error: end.error as PipelineError };
+  } catch (error) {
+    // Cancelled (or taken over) while we worked: the conditional write rejects the late result.
+    if (error instanceof ConditionFailedError) return { result: 'cancelled-meanwhile', jobId: job.jobId };
+    throw error;
+  }
+}
