@@ -1,0 +1,424 @@
+import {
+  type AttributeValue,
+  type ConditionalCheckFailedException,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ALLOWED_FROM, type Job, JobStatus } from '../../core/job.js';
+import {
+  type ApiKeyStore,
+  ConditionFailedError,
+  type JobStore,
+  type ListPage,
+  type TransitionOptions,
+} from '../../core/ports.js';
+import { documentClientFor, dynamoDocumentClient } from './clients.js';
+
+/**
+ * Single-table layout (the CDK JobTable declares exactly these key attributes):
+ *   job               pk TENANT#{tenant}       sk JOB#{jobId}      the Job's attributes
+ *   idempotency key   pk TENANT#{tenant}       sk IDEM#{key}       jobId, requestHash, createdAt
+ *   API key           pk APIKEY#{sha256 hex}   sk APIKEY           tenant, createdAt
+ * Job ids are ULIDs, so sk order is creation order and a descending Query lists newest first.
+ */
+export const JOBS_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+const tenantPk = (tenant: string) => `TENANT#${tenant}`;
+const JOB_PREFIX = 'JOB#';
+const jobSk = (jobId: string) => `${JOB_PREFIX}${jobId}`;
+const idemSk = (key: string) => `IDEM#${key}`;
+const apiKeyPk = (keyHash: string) => `APIKEY#${keyHash}`;
+const API_KEY_SK = 'APIKEY';
+const KEY_HASH = /^[0-9a-f]{64}$/;
+
+/** Attributes a transition's `set` may never touch. */
+const PROTECTED_ATTRIBUTES = new Set(['pk', 'sk', 'tenant', 'jobId', 'status']);
+
+/** A list cursor that this store did not issue for this tenant (tampered, truncated, other tenant). */
+export class InvalidCursorError extends Error {
+  constructor(message = 'invalid list cursor') {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export interface DynamoDbJobStoreOptions {
+  tableName: string;
+  /** A document client is used as is; a plain DynamoDBClient is wrapped with the shared settings. */
+  client?: DynamoDBDocumentClient | DynamoDBClient;
+  /** Clock for updatedAt/createdAt stamps (tests). */
+  now?: () => number;
+}
+
+/**
+ * Job state, idempotency records and API keys in one DynamoDB table. Every state change is one
+ * conditional UpdateItem on ALLOWED_FROM (no transactions, no TTL: dynalite has neither).
+ */
+export class DynamoDbJobStore implements JobStore, ApiKeyStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+
+  constructor(options: DynamoDbJobStoreOptions) {
+    const { client } = options;
+    this.client =
+      client instanceof DynamoDBDocumentClient
+        ? client
+        : client instanceof DynamoDBClient
+          ? documentClientFor(client)
+          : dynamoDocumentClient();
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+
+  async create(job: Job): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...job, pk: tenantPk(job.tenant), sk: jobSk(job.jobId) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(tenant: string, jobId: string): Promise<Job | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toJob(out.Item) : undefined;
+  }
+
+  async list(tenant: string, options: { limit: number; cursor?: string }): Promise<ListPage> {
+    const { limit } = options;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid list limit ${limit}`);
+    const pk = tenantPk(tenant);
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk);
+    // One item more than asked: a cursor is returned only when another page really exists.
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': JOB_PREFIX },
+        ScanIndexForward: false,
+        Limit: limit + 1,
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    const items = out.Items ?? [];
+    if (items.length > limit) {
+      const page = items.slice(0, limit);
+      const last = page[page.length - 1] as Record<string, unknown>;
+      return { jobs: page.map(toJob), cursor: encodeCursor({ pk, sk: String(last.sk) }) };
+    }
+    // Fewer than asked with a LastEvaluatedKey: the 1 MB page limit cut the query short.
+    const lek = out.LastEvaluatedKey;
+    return {
+      jobs: items.map(toJob),
+      cursor: lek ? encodeCursor({ pk: String(lek.pk), sk: String(lek.sk) }) : undefined,
+    };
+  }
+
+  /**
+   * Moves the job to `to` if its status is one of ALLOWED_FROM[to] (and its attempt is
+   * `options.attempt`, when given). `set` attributes are written with it; an attribute set to
+   * `undefined` is removed. Throws ConditionFailedError naming the current status otherwise.
+   */
+  async transition(
+    tenant: string,
+    jobId: string,
+    to: JobStatus,
+    options: TransitionOptions = {},
+  ): Promise<Job> {
+    const allowed = ALLOWED_FROM[to];
+    if (!allowed) throw new TypeError(`unknown job status ${String(to)}`);
+    if (allowed.length === 0) {
+      throw new ConditionFailedError(`job ${jobId}: no transition leads to ${to}`);
+    }
+    const { updatedAt, ...fields } = options.set ?? {};
+    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':to': to, ':updatedAt': updatedAt ?? this.isoNow() };
+    const sets = ['#status = :to', '#updatedAt = :updatedAt'];
+    const removes: string[] = [];
+    Object.entries(fields).forEach(([attribute, value], i) => {
+      if (PROTECTED_ATTRIBUTES.has(attribute)) throw new TypeError(`transition may not set ${attribute}`);
+      names[`#s${i}`] = attribute;
+      if (value === undefined) {
+        removes.push(`#s${i}`);
+      } else {
+        values[`:s${i}`] = value;
+        sets.push(`#s${i} = :s${i}`);
+      }
+    });
+
+    const allowedValues = allowed.map((_, i) => `:from${i}`);
+    allowed.forEach((status, i) => {
+      values[`:from${i}`] = status;
+    });
+    let condition = `#status IN (${allowedValues.join(', ')})`;
+    if (options.attempt !== undefined) {
+      names['#attempt'] = 'attempt';
+      values[':attempt'] = options.attempt;
+      condition += ' AND #attempt = :attempt';
+    }
+
+    const input: UpdateCommandInput = {
+      TableName: this.tableName,
+      Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+    try {
+      const out = await this.client.send(new UpdateCommand(input));
+      return toJob(out.Attributes ?? {});
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const current = await this.currentState(tenant, jobId, error);
+      const expected = `${to} requires ${allowed.join('|')}${
+        options.attempt === undefined ? '' : ` at attempt ${options.attempt}`
+      }`;
+      throw new ConditionFailedError(
+        current
+          ? `job ${jobId} is ${current.status} (attempt ${current.attempt ?? 0}); ${expected}`
+          : `job ${jobId} does not exist; ${expected}`,
+      );
+    }
+  }
+
+  async claim(tenant: string, jobId: string, leaseMs: number, now = this.now()): Promise<Job | undefined> {
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`invalid lease ${leaseMs}`);
+    // Fresh claims come from every allowed previous state except PROCESSING, which needs an expired lease.
+    const fresh = ALLOWED_FROM.PROCESSING.filter((status) => status !== JobStatus.PROCESSING);
+    const values: Record<string, unknown> = {
+      ':processing': JobStatus.PROCESSING,
+      ':now': now,
+      ':lease': now + leaseMs,
+      ':zero': 0,
+      ':one': 1,
+      ':stage': 'processing',
+      ':updatedAt': new Date(now).toISOString(),
+    };
+    fresh.forEach((status, i) => {
+      values[`:fresh${i}`] = status;
+    });
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+          UpdateExpression:
+            'SET #status = :processing, #attempt = if_not_exists(#attempt, :zero) + :one, ' +
+            '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt',
+          ConditionExpression:
+            `(#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
+            '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#leaseUntil': 'leaseUntil',
+            '#stage': 'stage',
+            '#updatedAt': 'updatedAt',
+          },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toJob(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async reportProgress(
+    tenant: string,
+    jobId: string,
+    attempt: number,
+    stage: string,
+    progress: number,
+  ): Promise<boolean> {
+    if (!Number.isFinite(progress)) throw new RangeError(`invalid progress ${progress}`);
+    const value = Math.min(100, Math.max(0, progress));
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+          UpdateExpression: 'SET #progress = :progress, #stage = :stage, #updatedAt = :updatedAt',
+          ConditionExpression:
+            '#status = :processing AND #attempt = :attempt AND ' +
+            '(attribute_not_exists(#progress) OR #progress < :progress)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#progress': 'progress',
+            '#stage': 'stage',
+            '#updatedAt': 'updatedAt',
+          },
+          ExpressionAttributeValues: {
+            ':processing': JobStatus.PROCESSING,
+            ':attempt': attempt,
+            ':progress': value,
+            ':stage': stage,
+            ':updatedAt': this.isoNow(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async reserveIdempotencyKey(
+    tenant: string,
+    key: string,
+    jobId: string,
+    requestHash: string,
+  ): Promise<{ jobId: string; requestHash: string }> {
+    const itemKey = { pk: tenantPk(tenant), sk: idemSk(key) };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...itemKey, jobId, requestHash, createdAt: this.isoNow() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { jobId, requestHash };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
+    );
+    if (!out.Item) {
+      // Only possible if someone deleted the record between the two calls.
+      throw new Error(`idempotency record ${key} vanished after a conflicting write`);
+    }
+    return { jobId: String(out.Item.jobId), requestHash: String(out.Item.requestHash) };
+  }
+
+  async tenantForKeyHash(keyHash: string): Promise<string | undefined> {
+    if (!KEY_HASH.test(keyHash)) return undefined;
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: apiKeyPk(keyHash), sk: API_KEY_SK },
+        ConsistentRead: true,
+      }),
+    );
+    const tenant = out.Item?.tenant;
+    return typeof tenant === 'string' ? tenant : undefined;
+  }
+
+  /** Idempotent for the same tenant; refuses to move an existing key hash to another tenant. */
+  async putKeyHash(keyHash: string, tenant: string): Promise<void> {
+    if (!KEY_HASH.test(keyHash)) throw new TypeError('keyHash must be a lowercase SHA-256 hex digest');
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: apiKeyPk(keyHash), sk: API_KEY_SK, tenant, createdAt: this.isoNow() },
+          ConditionExpression: 'attribute_not_exists(pk) OR tenant = :tenant',
+          ExpressionAttributeValues: { ':tenant': tenant },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) {
+        throw new ConditionFailedError('API key hash already belongs to another tenant');
+      }
+      throw error;
+    }
+  }
+
+  private isoNow(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /**
+   * The item a failed condition saw: from ReturnValuesOnConditionCheckFailure when the service
+   * supports it (DynamoDB does, dynalite does not), else a consistent read (for the message only).
+   */
+  private async currentState(
+    tenant: string,
+    jobId: string,
+    error: ConditionalCheckFailedException,
+  ): Promise<{ status: string; attempt?: number } | undefined> {
+    const old = error.Item as Record<string, AttributeValue> | undefined;
+    if (old?.status?.S !== undefined) {
+      return {
+        status: old.status.S,
+        attempt: old.attempt?.N === undefined ? undefined : Number(old.attempt.N),
+      };
+    }
+    const job = await this.get(tenant, jobId);
+    return job ? { status: job.status, attempt: job.attempt } : undefined;
+  }
+}
+
+function isConditionFailed(error: unknown): error is ConditionalCheckFailedException {
+  return (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+function toJob(item: Record<string, unknown>): Job {
+  const { pk: _pk, sk: _sk, ...job } = item;
+  return job as unknown as Job;
+}
+
+interface CursorKey {
+  pk: string;
+  sk: string;
+}
+
+function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
+}
+
+/** Accepts only a cursor this store could have issued for this tenant's job list. */
+function decodeCursor(cursor: string, pk: string): CursorKey {
+  if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw new InvalidCursorError('cursor is not base64url');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor does not decode');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidCursorError('cursor does not decode');
+  }
+  const { pk: cursorPk, sk, ...rest } = parsed as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || typeof cursorPk !== 'string' || typeof sk !== 'string') {
+    throw new InvalidCursorError('cursor does not decode');
+  }
+  if (cursorPk !== pk) throw new InvalidCursorError('cursor belongs to another tenant');
+  if (!sk.startsWith(JOB_PREFIX) || sk.length <= JOB_PREFIX.length || sk.length > 1024) {
+    throw new InvalidCursorError('cursor does not point into the job list');
+  }
+  if (encodeCursor({ pk: cursorPk, sk }) !== cursor) throw new InvalidCursorError('cursor is not canonical');
+  return { pk: cursorPk, sk };
+}
