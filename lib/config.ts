@@ -1,0 +1,124 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/**
+ * Typed per-stage settings: the only place where dev, staging and prod differ.
+ * `cdk deploy -c stage=dev|staging|prod` picks one; an unknown stage is an error, never a silent default.
+ */
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface FunctionSettings {
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Reserved concurrency; undefined leaves the function on the account's unreserved pool. */
+  reservedConcurrency?: number;
+}
+
+export interface StageConfig {
+  stage: StageName;
+  api: FunctionSettings;
+  /** Image worker. Its timeout drives the ingest queue's visibility timeout (6x) and the job lease (+30 s). */
+  worker: FunctionSettings & {
+    /** Event source mapping MaximumConcurrency (2..1000): caps how many workers drain the ingest queue. */
+    maxConcurrency: number;
+  };
+  deadLetter: FunctionSettings;
+  logLevel: LogLevel;
+  logRetention: RetentionDays;
+  /** For the table, buckets and log groups. */
+  removalPolicy: RemovalPolicy;
+  /** Empty buckets on stack deletion (only sensible together with RemovalPolicy.DESTROY). */
+  autoDeleteObjects: boolean;
+  /** DynamoDB deletion protection on the jobs table. */
+  tableDeletionProtection: boolean;
+  /** Upper bound of the presigned POST's content-length-range, re-checked by the worker. */
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  /** Objects under `t/` of the uploads bucket expire after this many days (abandoned or processed uploads). */
+  abandonedUploadExpiryDays: number;
+  accessLogExpiryDays: number;
+  /** Browser origins allowed to POST/PUT to the uploads bucket and to call the HTTP API. */
+  corsAllowedOrigins: string[];
+  /** Default route throttling of the HTTP API stage. */
+  apiThrottle: { rateLimit: number; burstLimit: number };
+  alarms: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+const CONFIGS: Record<StageName, StageConfig> = {
+  dev: {
+    stage: 'dev',
+    api: { memoryMb: 512, timeoutSeconds: 10 },
+    worker: { memoryMb: 1536, timeoutSeconds: 120, maxConcurrency: 5 },
+    deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
+    logLevel: 'DEBUG',
+    logRetention: RetentionDays.ONE_WEEK,
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+    tableDeletionProtection: false,
+    maxUploadBytes: 50 * MiB,
+    uploadUrlTtlSeconds: 900,
+    abandonedUploadExpiryDays: 1,
+    accessLogExpiryDays: 30,
+    corsAllowedOrigins: ['*'],
+    apiThrottle: { rateLimit: 50, burstLimit: 100 },
+    alarms: false,
+  },
+  staging: {
+    stage: 'staging',
+    api: { memoryMb: 1024, timeoutSeconds: 10 },
+    worker: { memoryMb: 2048, timeoutSeconds: 120, maxConcurrency: 10 },
+    deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
+    logLevel: 'INFO',
+    logRetention: RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+    tableDeletionProtection: false,
+    maxUploadBytes: 50 * MiB,
+    uploadUrlTtlSeconds: 900,
+    abandonedUploadExpiryDays: 3,
+    accessLogExpiryDays: 90,
+    corsAllowedOrigins: ['*'],
+    apiThrottle: { rateLimit: 100, burstLimit: 200 },
+    alarms: true,
+  },
+  prod: {
+    stage: 'prod',
+    api: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 100 },
+    worker: { memoryMb: 2048, timeoutSeconds: 120, maxConcurrency: 50 },
+    deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
+    logLevel: 'INFO',
+    logRetention: RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.RETAIN,
+    autoDeleteObjects: false,
+    tableDeletionProtection: true,
+    maxUploadBytes: 50 * MiB,
+    uploadUrlTtlSeconds: 900,
+    abandonedUploadExpiryDays: 7,
+    accessLogExpiryDays: 365,
+    corsAllowedOrigins: ['*'],
+    apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+    alarms: true,
+  },
+};
+
+export const isStageName = (stage: string): stage is StageName =>
+  (STAGES as readonly string[]).includes(stage);
+
+/** The configuration of one stage (a fresh copy); throws for anything but dev, staging or prod. */
+export function stageConfig(stage: string): StageConfig {
+  if (!isStageName(stage)) {
+    throw new Error(`Unknown stage "${stage}": expected one of ${STAGES.join(', ')} (cdk ... -c stage=dev)`);
+  }
+  return structuredClone(CONFIGS[stage]);
+}
+
+/** The ingest queue's visibility timeout: 6x the worker timeout, as AWS recommends for SQS event sources. */
+export const ingestVisibilitySeconds = (config: StageConfig) => 6 * config.worker.timeoutSeconds;
+
+/** How long a worker's claim on a job lasts: past its own timeout, so a live worker never loses it. */
+export const jobLeaseSeconds = (config: StageConfig) => config.worker.timeoutSeconds + 30;

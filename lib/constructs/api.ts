@@ -1,0 +1,157 @@
+import { Duration } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config.js';
+import { acknowledgeBucketGrant, acknowledgeNag } from '../nag.js';
+import { PipelineFunction } from './pipeline-function.js';
+import { TENANT_PREFIX } from './storage.js';
+
+/** Every route of the HTTP API; all go to the one api function, which routes internally. */
+export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
+  { method: HttpMethod.POST, path: '/uploads' },
+  { method: HttpMethod.POST, path: '/jobs' },
+  { method: HttpMethod.GET, path: '/jobs' },
+  { method: HttpMethod.GET, path: '/jobs/{id}' },
+  { method: HttpMethod.DELETE, path: '/jobs/{id}' },
+];
+
+export interface ApiProps {
+  config: StageConfig;
+  uploads: IBucket;
+  outputs: IBucket;
+  table: ITable;
+  ingestQueue: IQueue;
+  environment: {
+    UPLOADS_BUCKET: string;
+    OUTPUTS_BUCKET: string;
+    JOBS_TABLE: string;
+    MAX_UPLOAD_BYTES: string;
+    UPLOAD_URL_TTL_SECONDS: string;
+  };
+}
+
+/**
+ * The HTTP API (API Gateway v2, payload format 2.0) in front of one api function.
+ * Authentication is the api function's own middleware: per-tenant API keys (`x-api-key`), stored as
+ * SHA-256 hashes in the jobs table. There is no Lambda authorizer, because an HTTP API authorizer
+ * answers a wrong key with 403 (not 401) and cannot return RFC 7807 problem details.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly handler: PipelineFunction;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { config, environment: env } = props;
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      entry: 'lambdas/api/handler.ts',
+      description: 'HTTP API: uploads (presigned POST), job submission, status, listing and cancellation.',
+      settings: config.api,
+      config,
+      environment: {
+        UPLOADS_BUCKET: env.UPLOADS_BUCKET,
+        OUTPUTS_BUCKET: env.OUTPUTS_BUCKET,
+        JOBS_TABLE: env.JOBS_TABLE,
+        MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
+        UPLOAD_URL_TTL_SECONDS: env.UPLOAD_URL_TTL_SECONDS,
+        INGEST_QUEUE_URL: props.ingestQueue.queueUrl,
+      },
+    });
+    const fn = this.handler.function;
+    props.table.grantReadWriteData(fn);
+    // Presigned POSTs are signed with the function's credentials: it needs PutObject on tenant keys.
+    props.uploads.grantPut(fn, `${TENANT_PREFIX}*`);
+    // HEAD of an already-uploaded source for POST /jobs.
+    props.uploads.grantRead(fn, `${TENANT_PREFIX}*`);
+    // Presigned GET URLs of the outputs.
+    props.outputs.grantRead(fn, `${TENANT_PREFIX}*`);
+    props.ingestQueue.grantSendMessages(fn);
+    acknowledgeBucketGrant(this.handler, props.uploads, 'put', `${TENANT_PREFIX}*`);
+    acknowledgeBucketGrant(this.handler, props.uploads, 'read', `${TENANT_PREFIX}*`);
+    acknowledgeBucketGrant(this.handler, props.outputs, 'read', `${TENANT_PREFIX}*`);
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `media-pipeline-${config.stage}`,
+      description: `media-pipeline HTTP API (${config.stage})`,
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: config.corsAllowedOrigins,
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.DELETE,
+          CorsHttpMethod.OPTIONS,
+        ],
+        allowHeaders: ['content-type', 'x-api-key', 'idempotency-key', 'authorization'],
+        exposeHeaders: ['location', 'x-request-id'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('ApiIntegration', fn);
+    for (const route of API_ROUTES) {
+      this.httpApi.addRoutes({ path: route.path, methods: [route.method], integration });
+    }
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.apiThrottle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            httpMethod: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
+
+    acknowledgeNag(this.httpApi, [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Authentication is done by the api function itself (per-tenant API keys, stored as SHA-256 hashes ' +
+          'in the jobs table, checked before any route runs): a Lambda authorizer would answer 403 instead ' +
+          'of 401 and cannot return RFC 7807 problem details.',
+      },
+    ]);
+  }
+
+  /** The base URL of the `$default` stage (no trailing slash). */
+  get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+}
