@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
+import { buildApp } from 'fauxqs';
 import S3rver from 's3rver';
 
 /**
@@ -42,17 +42,19 @@ export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulato
   });
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
-  const sqs = await startFauxqs({ port: ports.sqs ?? 0, logger: false });
+  // buildApp rather than startFauxqs: startFauxqs always listens on 0.0.0.0 (every interface).
+  const sqs = buildApp({ logger: false });
+  const sqsAddress = new URL(await sqs.listen({ port: ports.sqs ?? 0, host: '127.0.0.1' }));
 
   return {
     s3: { endpoint: `http://127.0.0.1:${s3Address.port}`, server: s3 },
     dynamodb: { endpoint: `http://127.0.0.1:${dynamoPort}` },
-    sqs: { endpoint: sqs.address.replace('localhost', '127.0.0.1') },
+    sqs: { endpoint: `http://127.0.0.1:${sqsAddress.port}` },
     async stop() {
       await Promise.allSettled([
         s3.close(),
         new Promise<void>((resolve) => dynamo.close(() => resolve())),
-        sqs.stop(),
+        sqs.close(),
       ]);
       await rm(s3Dir, { recursive: true, force: true });
     },

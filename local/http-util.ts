@@ -1,0 +1,94 @@
+import { Agent, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Listens on 127.0.0.1 (port 0 = ephemeral) and returns the base URL. */
+export async function listen(server: Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes a server without waiting for keep-alive clients. */
+export async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+export async function readBody(req: IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw Object.assign(new Error('request body too large'), { code: 'BODY_TOO_LARGE' });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface ProxyTarget {
+  host: string;
+  port: number;
+  agent: Agent;
+}
+
+export function proxyTarget(baseUrl: string): ProxyTarget {
+  const url = new URL(baseUrl);
+  return { host: url.hostname, port: Number(url.port), agent: new Agent({ keepAlive: true }) };
+}
+
+/**
+ * Sends `req` to the target with its method, path and headers unchanged (Host included, so signatures
+ * still match); the body is `body` when given, else the request stream. Resolves with the response.
+ */
+export function forward(target: ProxyTarget, req: IncomingMessage, body?: Buffer): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers };
+    if (body) {
+      headers['content-length'] = String(body.length);
+      delete headers['transfer-encoding'];
+    }
+    const out = request(
+      {
+        host: target.host,
+        port: target.port,
+        agent: target.agent,
+        method: req.method,
+        path: req.url,
+        headers,
+      },
+      resolve,
+    );
+    out.on('error', reject);
+    if (body) out.end(body);
+    else req.pipe(out);
+  });
+}
+
+/** Copies an upstream response (status, headers, body stream) to the client. */
+export function pipeResponse(upstream: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    res.writeHead(upstream.statusCode ?? 502, upstream.rawHeaders);
+    upstream.pipe(res);
+    upstream.on('end', resolve);
+    upstream.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+  });
+}
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(message);
+}

@@ -1,0 +1,198 @@
+import type { EventEmitter } from 'node:events';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { runtimeClients } from './clients.js';
+import { startEmulators } from './emulators.js';
+import { EnvironmentPatch, sdkEnvironment } from './env.js';
+import { createHttpApiServer, type HttpApiServer, readHttpApis } from './http-api.js';
+import { LambdaHost, mergeEnvironments, readFunctions } from './lambda-host.js';
+import { startNotificationDelivery } from './notifications.js';
+import { readSqsMappings, startSqsPollers } from './pollers.js';
+import { provisionResources } from './resources.js';
+import { startS3Front } from './s3-front.js';
+import { startSqsFront } from './sqs-front.js';
+import { type CfnTemplate, type Json, LocalTemplate } from './template.js';
+
+export interface LocalStackOptions {
+  /** The synthesized CloudFormation template (JSON). */
+  template: Record<string, Json>;
+  /** Function entry files (`media-pipeline:entry` metadata) resolve against this. */
+  projectRoot: string;
+  /** 0/undefined = ephemeral. `s3` and `sqs` are the endpoints clients use (the fronts). */
+  ports?: { api?: number; s3?: number; dynamodb?: number; sqs?: number };
+  log?: (line: string) => void;
+  /** Local-only knob for tests: visibility delay applied to failed SQS messages instead of the queue's VisibilityTimeout. */
+  failedMessageVisibilitySeconds?: number;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  /** The policy-enforcing S3 front (clients and presigned POSTs use this). */
+  s3Endpoint: string;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  /** Every HTTP API's URL by logical id (apiUrl is the first). */
+  apiUrls: Record<string, string>;
+  bucketName(logicalIdPrefix: string): string;
+  tableName(logicalIdPrefix: string): string;
+  queueUrl(logicalIdPrefix: string): string;
+  /** The template Outputs, resolved. */
+  outputs: Record<string, string>;
+  /** Resolves when no invocation is in flight and polled queues hold no messages; rejects after `timeoutMs`. */
+  idle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let active = false;
+
+/** Runs a synthesized CDK template on this machine: emulators, fronts, functions, pollers, HTTP APIs. */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  if (active)
+    throw new Error('a local stack is already running in this process (the environment is process-wide)');
+  active = true;
+  const log = options.log ?? (() => undefined);
+  const template = new LocalTemplate(options.template as CfnTemplate);
+  const ports = options.ports ?? {};
+  const cleanup: (() => unknown)[] = [];
+  const stopAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log(`stop: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    const emulators = await startEmulators({ dynamodb: ports.dynamodb });
+    cleanup.push(() => emulators.stop());
+    const bucketCors = Object.fromEntries(
+      template
+        .ofType('AWS::S3::Bucket')
+        .map(([id, r]) => [
+          template.physicalName(id),
+          template.resolve(r.Properties?.CorsConfiguration?.CorsRules ?? []),
+        ]),
+    );
+    const s3Front = await startS3Front({
+      s3rverEndpoint: emulators.s3.endpoint,
+      port: ports.s3,
+      cors: bucketCors,
+      secretFor: (key) => (key === 'S3RVER' ? 'S3RVER' : undefined),
+      log,
+    });
+    cleanup.push(() => s3Front.stop());
+    const sqsFront = await startSqsFront(emulators.sqs.endpoint, ports.sqs);
+    cleanup.push(() => sqsFront.stop());
+
+    const apiServers: Record<string, HttpApiServer> = {};
+    for (const [i, [id]] of template.ofType('AWS::ApiGatewayV2::Api').entries()) {
+      const server = await createHttpApiServer(log, i === 0 ? ports.api : 0);
+      cleanup.push(() => server.stop());
+      apiServers[id] = server;
+    }
+    const apiUrls = Object.fromEntries(Object.entries(apiServers).map(([id, s]) => [id, s.url]));
+    template.setEndpoints({ sqs: sqsFront.endpoint, apis: apiUrls });
+
+    const endpoints = { s3: s3Front.endpoint, dynamodb: emulators.dynamodb.endpoint, sqs: sqsFront.endpoint };
+    const clients = runtimeClients(endpoints);
+    cleanup.push(() => clients.destroy());
+    await provisionResources(template, clients, log);
+
+    const functions = readFunctions(template, log);
+    const functionEnv = mergeEnvironments(functions);
+    const env = new EnvironmentPatch();
+    cleanup.push(() => env.restore());
+    env.unset(['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL']);
+    env.set({ ...functionEnv, ...sdkEnvironment(endpoints) });
+
+    const host = new LambdaHost(functions, options.projectRoot, log);
+    const notifications = startNotificationDelivery({
+      template,
+      // s3rver is a Koa app, hence an EventEmitter; @types/s3rver leaves that out.
+      emitter: emulators.s3.server as unknown as EventEmitter,
+      sqs: clients.sqs,
+      host,
+      s3rverEndpoint: emulators.s3.endpoint,
+      isCompletingMultipart: s3Front.isCompletingMultipart,
+      log,
+    });
+    cleanup.push(() => notifications.stop());
+    const pollers = startSqsPollers({
+      mappings: readSqsMappings(template, host, log),
+      sqs: clients.sqs,
+      host,
+      log,
+      failedMessageVisibilitySeconds: options.failedMessageVisibilitySeconds,
+    });
+    cleanup.push(() => pollers.stop());
+    for (const api of readHttpApis(template, host, log)) apiServers[api.logicalId]?.serve(api, host);
+
+    const polledQueues = [...new Set(pollers.mappings.map((m) => m.queueUrl))];
+    const queuedMessages = async () => {
+      let total = 0;
+      for (const QueueUrl of polledQueues) {
+        const { Attributes = {} } = await clients.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
+            ],
+          }),
+        );
+        total += Object.values(Attributes).reduce((sum, n) => sum + Number(n), 0);
+      }
+      return total;
+    };
+    const busy = async () => {
+      const local = host.inFlight + notifications.pending() + pollers.busy();
+      return { local, queued: local ? 0 : await queuedMessages() };
+    };
+
+    let stopped = false;
+    const stack: LocalStack = {
+      apiUrl: Object.values(apiUrls)[0] ?? '',
+      apiUrls,
+      s3Endpoint: s3Front.endpoint,
+      dynamodbEndpoint: emulators.dynamodb.endpoint,
+      sqsEndpoint: sqsFront.endpoint,
+      bucketName: (prefix) => template.physicalName(template.logicalId('AWS::S3::Bucket', prefix)),
+      tableName: (prefix) => {
+        const type = template.ofType('AWS::DynamoDB::GlobalTable').some(([id]) => id.startsWith(prefix))
+          ? 'AWS::DynamoDB::GlobalTable'
+          : 'AWS::DynamoDB::Table';
+        return template.physicalName(template.logicalId(type, prefix));
+      },
+      queueUrl: (prefix) => template.queueUrl(template.logicalId('AWS::SQS::Queue', prefix)),
+      outputs: template.outputs(),
+      async idle(timeoutMs = 60_000) {
+        const deadline = Date.now() + timeoutMs;
+        let quietChecks = 0;
+        while (quietChecks < 2) {
+          const state = await busy();
+          quietChecks = state.local + state.queued === 0 ? quietChecks + 1 : 0;
+          if (quietChecks >= 2) return;
+          if (Date.now() > deadline)
+            throw new Error(
+              `local stack not idle after ${timeoutMs} ms (${state.local} local task(s), ${state.queued} queued message(s))`,
+            );
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await stopAll();
+        active = false;
+      },
+    };
+    log(`local stack up: api ${stack.apiUrl || '(none)'}, s3 ${stack.s3Endpoint}, sqs ${stack.sqsEndpoint}`);
+    return stack;
+  } catch (error) {
+    await stopAll();
+    active = false;
+    throw error;
+  }
+}
