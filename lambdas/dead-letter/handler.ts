@@ -3,11 +3,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
-import { parseIngestMessages } from '../../src/adapters/aws/ingest-messages.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { failExhausted } from '../../src/jobs/ingest.js';
+import { readIngestMessages } from '../shared/ingest-records.js';
 import { logger, metrics } from '../shared/observability.js';
 
 const config = loadConfig();
@@ -16,7 +16,7 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** Messages the ingest queue gave up on: their jobs end FAILED with RETRIES_EXHAUSTED. */
 async function handleRecord(record: SQSRecord): Promise<void> {
-  for (const message of parseIngestMessages(record.body)) {
+  for (const message of readIngestMessages(record)) {
     const job = await failExhausted({ jobs }, message);
     logger.warn('dead-lettered ingest message', {
       messageId: record.messageId,
@@ -27,7 +27,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = middy((event: SQSEvent, context) =>
+export const handler = middy((event: SQSEvent, context: Context) =>
   processPartialResponse(event, handleRecord, processor, { context }),
 )
   .use(injectLambdaContext(logger))

@@ -3,12 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
-import { parseIngestMessages } from '../../src/adapters/aws/ingest-messages.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
+import { readIngestMessages } from '../shared/ingest-records.js';
 import { logger, metrics } from '../shared/observability.js';
 
 const config = loadConfig();
@@ -24,7 +24,7 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** Throws for retryable failures only, so the batch reports just that message as failed. */
 async function handleRecord(record: SQSRecord): Promise<void> {
-  for (const message of parseIngestMessages(record.body)) {
+  for (const message of readIngestMessages(record)) {
     const outcome = await ingest(deps, message);
     logger.info('ingest outcome', {
       messageId: record.messageId,
@@ -44,7 +44,7 @@ function describe(outcome: Awaited<ReturnType<typeof ingest>>) {
   return { jobId: outcome.jobId };
 }
 
-export const handler = middy((event: SQSEvent, context) =>
+export const handler = middy((event: SQSEvent, context: Context) =>
   processPartialResponse(event, handleRecord, processor, { context }),
 )
   .use(injectLambdaContext(logger))
