@@ -9,5 +9,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
+    // Function logs (Powertools JSON) are shown for failing tests only.
+    silent: 'passed-only',
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

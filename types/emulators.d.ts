@@ -1,6 +1,7 @@
 // Minimal typings for the emulators the local runtime embeds (neither ships its own).
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     createTableMs?: number;
     deleteTableMs?: number;

@@ -16,7 +16,6 @@ export const ErrorCodes = {
   SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
   // retryable
   TRANSIENT: 'TRANSIENT',
-  JOB_BUSY: 'JOB_BUSY',
   // terminal after retries
   RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
   INTERNAL: 'INTERNAL',

@@ -62,7 +62,8 @@ export class JobService {
         bucket: config.uploadsBucket,
         key: job.source.key,
         contentType: job.source.contentType ?? contentType,
-        maxBytes: config.maxUploadBytes,
+        // The policy holds the upload to the size the client declared (and was checked) above.
+        maxBytes: job.source.size ?? size,
         expiresInSeconds: config.uploadUrlTtlSeconds,
       });
     }

@@ -1,10 +1,4 @@
-import {
-  ErrorCodes,
-  inputError,
-  type PipelineError,
-  retryableError,
-  toPipelineError,
-} from '../core/errors.js';
+import { ErrorCodes, inputError, type PipelineError, toPipelineError } from '../core/errors.js';
 import { type Job, type OutputRecord, OutputSpec } from '../core/job.js';
 import { outputKey } from '../core/keys.js';
 import { ConditionFailedError, type JobStore, type ObjectStore } from '../core/ports.js';
@@ -27,6 +21,7 @@ export type ProcessOutcome =
   | { result: 'failed'; job: Job; error: PipelineError }
   | { result: 'already-terminal'; job: Job }
   | { result: 'cancelled-meanwhile'; jobId: string }
+  | { result: 'duplicate-in-flight'; jobId: string }
   | { result: 'not-found'; jobId: string };
 
 /**
@@ -48,8 +43,10 @@ export async function processJob(deps: ProcessDeps, tenant: string, jobId: strin
     if (current && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(current.status)) {
       return { result: 'already-terminal', job: current };
     }
-    // Another worker holds a live lease: try again later rather than run twice.
-    throw retryableError(ErrorCodes.JOB_BUSY, `job ${jobId} is being processed by another worker`);
+    // Another worker holds a live lease, so this message is a duplicate of the one it is working on.
+    // Acknowledge it: if that worker fails, its own message comes back and re-claims after the lease.
+    // (Retrying here instead would spend the receive count and could dead-letter a healthy job.)
+    return { result: 'duplicate-in-flight', jobId };
   }
 
   try {

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
+
+const PHOTO = readFileSync('../shared/fixtures/images/sharp/Landscape_1.jpg');
+
+let pipeline: LocalPipeline;
+let client: ReturnType<typeof pipelineClient>;
+
+beforeAll(async () => {
+  // Failed messages come back at once instead of after the queue's visibility timeout.
+  pipeline = await startLocalPipeline({ failedMessageVisibilitySeconds: 0 });
+  client = pipelineClient(pipeline);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+afterAll(async () => {
+  client?.close();
+  await pipeline?.stop();
+});
+
+/**
+ * Makes the worker's output writes for one job fail (the worker runs in this process, so the
+ * spy reaches the handler's own S3ObjectStore): `times` failures, then the real write.
+ */
+function failOutputWrites(jobId: string, times: number) {
+  const realWrite = S3ObjectStore.prototype.write;
+  let failures = 0;
+  return vi.spyOn(S3ObjectStore.prototype, 'write').mockImplementation(async function (
+    this: S3ObjectStore,
+    ...args: Parameters<S3ObjectStore['write']>
+  ) {
+    if (args[1].includes(`/jobs/${jobId}/`) && failures < times) {
+      failures += 1;
+      throw new Error(`injected fault ${failures} writing ${args[1]}`);
+    }
+    return realWrite.apply(this, args);
+  });
+}
+
+describe('local pipeline: duplicates and faults end in exactly one terminal state', () => {
+  it('handles the same S3 event delivered twice (at once and later) as one job run', async () => {
+    const created = await client.upload(PHOTO, 'twice.jpg', 'image/jpeg');
+    const bucket = pipeline.stack.outputs.UploadsBucketName ?? '';
+    await client.sendS3Event(bucket, created.source.key, PHOTO.length);
+    await pipeline.stack.idle(60_000);
+    const first = await client.job(created.id);
+    expect(first.status).toBe('COMPLETED');
+
+    await client.sendS3Event(bucket, created.source.key, PHOTO.length);
+    await pipeline.stack.idle(60_000);
+    const second = await client.job(created.id);
+    expect(second.updatedAt).toBe(first.updatedAt);
+    expect(second.outputs?.map((o) => [o.key, o.bytes])).toEqual(first.outputs?.map((o) => [o.key, o.bytes]));
+  });
+
+  it('honours Idempotency-Key: one job per key, a different body under the same key is refused', async () => {
+    const headers = { 'idempotency-key': `upload-${Date.now()}` };
+    const body = {
+      fileName: 'same.jpg',
+      contentType: 'image/jpeg',
+      size: PHOTO.length,
+      outputs: { preset: 'web' },
+    };
+    const first = await client.api<{ job: JobBody }>('POST', '/uploads', { body, headers });
+    const second = await client.api<{ job: JobBody }>('POST', '/uploads', { body, headers });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body.job.id).toBe(first.body.job.id);
+    const conflicting = await client.api('POST', '/uploads', { body: { ...body, size: 5 }, headers });
+    expect(conflicting.status).toBe(422);
+    expect(conflicting.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    // The same key is independent per tenant.
+    const other = await client.api<{ job: JobBody }>('POST', '/uploads', {
+      body,
+      headers,
+      apiKey: await pipeline.createApiKey('other-tenant'),
+    });
+    expect(other.status).toBe(201);
+    expect(other.body.job.id).not.toBe(first.body.job.id);
+
+    const listed = await client.api<{ jobs: JobBody[] }>('GET', '/jobs?limit=100');
+    expect(listed.body.jobs.filter((j) => j.id === first.body.job.id)).toHaveLength(1);
+  });
+
+  it('retries a worker that throws mid-job and ends COMPLETED once, with every output', async () => {
+    const created = await client.api<{
+      job: JobBody;
+      upload: { url: string; fields: Record<string, string> };
+    }>('POST', '/uploads', {
+      body: {
+        fileName: 'flaky.jpg',
+        contentType: 'image/jpeg',
+        size: PHOTO.length,
+        outputs: { preset: 'web' },
+      },
+    });
+    const spy = failOutputWrites(created.body.job.id, 1);
+    expect((await client.postFile(created.body.upload, PHOTO, 'image/jpeg')).status).toBe(204);
+    await pipeline.stack.idle(60_000);
+    const job = await client.job(created.body.job.id);
+    expect(job.status).toBe('COMPLETED');
+    expect(job.error).toBeUndefined();
+    expect(job.outputs).toHaveLength(4);
+    const failedCalls = spy.mock.settledResults.filter((r) => r.type === 'rejected');
+    expect(failedCalls).toHaveLength(1);
+  });
+
+  it('dead-letters a message that fails every delivery: the job ends FAILED with RETRIES_EXHAUSTED; others complete', async () => {
+    const poisoned = await client.api<{
+      job: JobBody;
+      upload: { url: string; fields: Record<string, string> };
+    }>('POST', '/uploads', {
+      body: {
+        fileName: 'poison.jpg',
+        contentType: 'image/jpeg',
+        size: PHOTO.length,
+        outputs: { preset: 'web' },
+      },
+    });
+    failOutputWrites(poisoned.body.job.id, Number.POSITIVE_INFINITY);
+    expect((await client.postFile(poisoned.body.upload, PHOTO, 'image/jpeg')).status).toBe(204);
+    const healthy = await client.upload(PHOTO, 'healthy.jpg', 'image/jpeg');
+    await pipeline.stack.idle(60_000);
+
+    const job = await client.job(poisoned.body.job.id);
+    expect(job.status).toBe('FAILED');
+    expect(job.error).toMatchObject({ code: 'RETRIES_EXHAUSTED', retryable: false });
+    expect((await client.job(healthy.id)).status).toBe('COMPLETED');
+
+    // A late redelivery cannot resurrect the failed job.
+    vi.restoreAllMocks();
+    await client.sendS3Event(pipeline.stack.outputs.UploadsBucketName ?? '', job.source.key, PHOTO.length);
+    await pipeline.stack.idle(60_000);
+    expect((await client.job(job.id)).status).toBe('FAILED');
+  });
+
+  it('acknowledges a malformed message without touching any job', async () => {
+    const before = await client.api<{ jobs: JobBody[] }>('GET', '/jobs?limit=100');
+    await client.sendRaw('{"not":"an s3 event"}');
+    await client.sendRaw('not json at all');
+    await pipeline.stack.idle(60_000);
+    const after = await client.api<{ jobs: JobBody[] }>('GET', '/jobs?limit=100');
+    const summary = (jobs: JobBody[]) => jobs.map((j) => [j.id, j.status, j.updatedAt]);
+    expect(summary(after.body.jobs)).toEqual(summary(before.body.jobs));
+  });
+});

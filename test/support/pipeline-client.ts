@@ -1,0 +1,130 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalPipeline } from '../../local/pipeline.js';
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  contentType: string;
+  body: T;
+}
+
+export interface UploadGrant {
+  job: { id: string; status: string; source: { key: string } };
+  upload: { url: string; fields: Record<string, string> };
+}
+
+/** A test client for a running local pipeline: the HTTP API, presigned POSTs and the ingest queue. */
+export function pipelineClient(pipeline: LocalPipeline) {
+  const sqs = new SQSClient({
+    endpoint: pipeline.stack.sqsEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+
+  async function api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: { body?: unknown; apiKey?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
+    const apiKey = options.apiKey === undefined ? pipeline.apiKey : options.apiKey;
+    const response = await fetch(`${pipeline.apiUrl}${path}`, {
+      method,
+      headers: {
+        ...(apiKey === null ? {} : { 'x-api-key': apiKey }),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      body: (text ? JSON.parse(text) : {}) as T,
+    };
+  }
+
+  /** Sends `data` through the presigned POST exactly as a browser form would. */
+  async function postFile(grant: UploadGrant['upload'], data: Buffer, contentType: string) {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
+    form.append('file', new Blob([data], { type: contentType }), 'upload');
+    const response = await fetch(grant.url, { method: 'POST', body: form });
+    return { status: response.status, body: await response.text() };
+  }
+
+  /** POST /uploads then the presigned POST: the browser flow. */
+  async function upload(
+    data: Buffer,
+    fileName: string,
+    contentType: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    const created = await api<UploadGrant>('POST', '/uploads', {
+      body: { fileName, contentType, size: data.length, outputs: { preset: 'web' }, ...extra },
+    });
+    if (created.status !== 201)
+      throw new Error(`POST /uploads: ${created.status} ${JSON.stringify(created.body)}`);
+    const posted = await postFile(created.body.upload, data, contentType);
+    if (posted.status !== 204) throw new Error(`presigned POST: ${posted.status} ${posted.body}`);
+    return created.body.job;
+  }
+
+  async function job(id: string, apiKey?: string) {
+    return (await api<JobBody>('GET', `/jobs/${id}`, { apiKey })).body;
+  }
+
+  /** Puts an S3 notification on the ingest queue, as S3 does (and as it may do twice). */
+  async function sendS3Event(bucket: string, key: string, size: number) {
+    const body = {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: 'us-east-1',
+          eventTime: new Date().toISOString(),
+          eventName: 'ObjectCreated:Post',
+          s3: {
+            s3SchemaVersion: '1.0',
+            bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+            object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size, eTag: 'e' },
+          },
+        },
+      ],
+    };
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: pipeline.stack.queueUrl('IngestQueue'),
+        MessageBody: JSON.stringify(body),
+      }),
+    );
+  }
+
+  async function sendRaw(body: string) {
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: pipeline.stack.queueUrl('IngestQueue'), MessageBody: body }),
+    );
+  }
+
+  return { api, postFile, upload, job, sendS3Event, sendRaw, close: () => sqs.destroy() };
+}
+
+export interface JobBody {
+  id: string;
+  status: string;
+  stage: string;
+  progress: number;
+  source: { key: string; size?: number };
+  outputs?: {
+    name: string;
+    key: string;
+    format: string;
+    width: number;
+    height: number;
+    bytes: number;
+    url: string;
+  }[];
+  sourceMetadata?: Record<string, unknown>;
+  error?: { code: string; detail: string; retryable: boolean };
+  updatedAt: string;
+  completedAt?: string;
+}
