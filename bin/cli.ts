@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { statusCommand, uploadCommand } from '../src/cli/commands.js';
+import { createApiKeyCommand, statusCommand, uploadCommand } from '../src/cli/commands.js';
 
 const program = new Command('media-pipeline')
   .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
@@ -20,6 +20,17 @@ program
   .argument('<job-id>')
   .action(async (jobId: string) => {
     process.exitCode = await statusCommand(jobId, program.opts());
+  });
+
+program
+  .command('create-api-key')
+  .description('create an API key for a tenant of a deployed stack (AWS credentials from the environment)')
+  .requiredOption('--table <name>', 'the stack output JobsTableName')
+  .requiredOption('--tenant <id>', 'tenant id: lowercase letters, digits and dashes')
+  .action(async (options: { table: string; tenant: string }) => {
+    const apiKey = await createApiKeyCommand(options);
+    console.log(apiKey);
+    console.error(`API key for tenant ${options.tenant} (shown once; only its SHA-256 is stored)`);
   });
 
 program.parseAsync().catch((error: unknown) => {

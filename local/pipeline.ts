@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../lib/app.js';
 import { DynamoDbJobStore } from '../src/adapters/aws/dynamodb-job-store.js';
 import { LOCAL_STACK_FILE } from '../src/cli/api-client.js';
-import { generateApiKey, hashApiKey } from '../src/jobs/auth.js';
+import { issueApiKey } from '../src/jobs/auth.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from './runtime.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,11 +41,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
     projectRoot: PROJECT_ROOT,
   });
   const keys = new DynamoDbJobStore({ tableName: stack.tableName('JobsTable') });
-  const createApiKey = async (forTenant: string) => {
-    const apiKey = generateApiKey();
-    await keys.putKeyHash(hashApiKey(apiKey), forTenant);
-    return apiKey;
-  };
+  const createApiKey = (forTenant: string) => issueApiKey(keys, forTenant);
   const apiKey = await createApiKey(tenant);
   const stackFile = join(PROJECT_ROOT, LOCAL_STACK_FILE);
   if (writeStackFile) {

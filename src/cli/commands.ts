@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import cliProgress from 'cli-progress';
+import { issueApiKey } from '../jobs/auth.js';
 import type { JobView } from '../jobs/job-view.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 import { postFileToPresignedPost } from './multipart-upload.js';
@@ -114,4 +115,10 @@ export async function statusCommand(
   const job = await new ApiClient(resolveTarget(options)).call<JobView>('GET', `/jobs/${jobId}`);
   console.log(JSON.stringify(job, null, 2));
   return job.status === 'FAILED' ? 1 : 0;
+}
+
+/** For a deployed stack: a new API key for a tenant, its hash written to the stack's jobs table. */
+export async function createApiKeyCommand(options: { table: string; tenant: string }): Promise<string> {
+  const { DynamoDbJobStore } = await import('../adapters/aws/dynamodb-job-store.js');
+  return issueApiKey(new DynamoDbJobStore({ tableName: options.table }), options.tenant);
 }

@@ -1,10 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { TenantId } from '../core/job.js';
 import type { ApiKeyStore } from '../core/ports.js';
 
 export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
 
 /** A new API key: shown once to the operator; only its SHA-256 is stored. */
 export const generateApiKey = () => `mpk_${randomBytes(24).toString('base64url')}`;
+
+/** Creates a key for `tenant` and stores its hash; the key itself is returned once and never stored. */
+export async function issueApiKey(
+  store: { putKeyHash(keyHash: string, tenant: string): Promise<void> },
+  tenant: string,
+): Promise<string> {
+  if (!TenantId.safeParse(tenant).success) throw new TypeError(`invalid tenant id ${JSON.stringify(tenant)}`);
+  const apiKey = generateApiKey();
+  await store.putKeyHash(hashApiKey(apiKey), tenant);
+  return apiKey;
+}
 
 /**
  * Resolves API keys to tenants, caching hits and misses briefly so a burst of requests costs

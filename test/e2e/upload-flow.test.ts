@@ -3,6 +3,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { createApiKeyCommand } from '../../src/cli/commands.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
 
 const LANDSCAPE = '../shared/fixtures/images/sharp/Landscape_';
@@ -210,6 +211,20 @@ describe('local pipeline: bad input is refused clearly and loses nothing', () =>
     });
     expect(unknown.status).toBe(400);
     expect(unknown.contentType).toBe('application/problem+json');
+  });
+
+  it('accepts a key made by the CLI create-api-key command, for that tenant only', async () => {
+    const apiKey = await createApiKeyCommand({
+      table: pipeline.stack.tableName('JobsTable'),
+      tenant: 'cli-made',
+    });
+    expect(apiKey).toMatch(/^mpk_/);
+    const listed = await client.api<{ jobs: JobBody[] }>('GET', '/jobs', { apiKey });
+    expect(listed.status).toBe(200);
+    expect(listed.body.jobs).toEqual([]);
+    await expect(
+      createApiKeyCommand({ table: pipeline.stack.tableName('JobsTable'), tenant: 'Bad Tenant' }),
+    ).rejects.toThrow(/invalid tenant/);
   });
 
   it('answers 401 for a missing or wrong API key, and 404 for another tenant’s job', async () => {
