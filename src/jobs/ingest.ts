@@ -31,7 +31,7 @@ export async function ingest(deps: IngestDeps, message: IngestMessage): Promise<
   if (job.source.key !== message.key) {
     return { result: 'ignored', reason: `key ${message.key} is not the source of job ${job.jobId}` };
   }
-  return processJob(deps, parsed.tenant, parsed.jobId);
+  return processJob(deps, parsed.tenant, parsed.jobId, job);
 }
 
 /**

@@ -30,9 +30,15 @@ export type ProcessOutcome =
  * Input errors end the job FAILED and return normally (the message is acknowledged: no retry loop).
  * Retryable errors release the claim and are rethrown so the queue redelivers the message.
  */
-export async function processJob(deps: ProcessDeps, tenant: string, jobId: string): Promise<ProcessOutcome> {
+export async function processJob(
+  deps: ProcessDeps,
+  tenant: string,
+  jobId: string,
+  /** The job as the caller just read it, to save a second read; the claim re-checks it anyway. */
+  alreadyRead?: Job,
+): Promise<ProcessOutcome> {
   const now = deps.now ?? Date.now;
-  const existing = await deps.jobs.get(tenant, jobId);
+  const existing = alreadyRead ?? (await deps.jobs.get(tenant, jobId));
   if (!existing) return { result: 'not-found', jobId };
   if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(existing.status)) {
     return { result: 'already-terminal', job: existing };

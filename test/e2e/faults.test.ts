@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { INGEST_MAX_RECEIVE_COUNT } from '../../lib/constructs/ingest.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
@@ -123,7 +124,7 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
         outputs: { preset: 'web' },
       },
     });
-    failOutputWrites(poisoned.body.job.id, Number.POSITIVE_INFINITY);
+    const spy = failOutputWrites(poisoned.body.job.id, Number.POSITIVE_INFINITY);
     expect((await client.postFile(poisoned.body.upload, PHOTO, 'image/jpeg')).status).toBe(204);
     const healthy = await client.upload(PHOTO, 'healthy.jpg', 'image/jpeg');
     await pipeline.stack.idle(60_000);
@@ -131,6 +132,9 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
     const job = await client.job(poisoned.body.job.id);
     expect(job.status).toBe('FAILED');
     expect(job.error).toMatchObject({ code: 'RETRIES_EXHAUSTED', retryable: false });
+    // One failed delivery per receive, up to the ingest queue's maxReceiveCount, then the DLQ.
+    const rejected = spy.mock.settledResults.filter((r) => r.type === 'rejected');
+    expect(rejected).toHaveLength(INGEST_MAX_RECEIVE_COUNT);
     expect((await client.job(healthy.id)).status).toBe('COMPLETED');
 
     // A late redelivery cannot resurrect the failed job.
