@@ -1,0 +1,15 @@
+// `npm run bench -- <name>`: runs one benchmark and prints its figures.
+const benchmarks: Record<string, () => Promise<unknown>> = {
+  'local-e2e': () => import('./local-e2e.js').then((m) => m.run()),
+};
+
+const name = process.argv[2];
+const bench = name ? benchmarks[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benchmarks).join('|')}>`);
+  process.exit(2);
+}
+await bench();
+process.exit(0);
+
+export {};
