@@ -1,0 +1,49 @@
+import { startLocalPipeline } from '../local/pipeline.js';
+
+// `npm start`: the synthesized stack on 127.0.0.1, no Docker, no AWS account.
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+const pipeline = await startLocalPipeline({
+  ports: {
+    api: port('MP_API_PORT', 3000),
+    s3: port('MP_S3_PORT', 4569),
+    dynamodb: port('MP_DYNAMODB_PORT', 4567),
+    sqs: port('MP_SQS_PORT', 4566),
+  },
+  writeStackFile: true,
+  log: (line) => console.log(line),
+});
+const { stack } = pipeline;
+
+console.log(`
+media-pipeline is running locally (stage dev, synthesized from the CDK app)
+
+  HTTP API     ${pipeline.apiUrl}
+  S3           ${stack.s3Endpoint}   (credentials S3RVER / S3RVER, path-style)
+  DynamoDB     ${stack.dynamodbEndpoint}
+  SQS          ${stack.sqsEndpoint}
+  uploads      s3://${stack.outputs.UploadsBucketName}
+  outputs      s3://${stack.outputs.OutputsBucketName}
+
+  tenant       ${pipeline.tenant}
+  API key      ${pipeline.apiKey}   (also in .local/stack.json, which the CLI reads)
+
+Try it (in another terminal):
+  npx media-pipeline upload ../shared/fixtures/images/sharp/Landscape_6.jpg --wait
+
+  curl -s -X POST ${pipeline.apiUrl}/uploads -H 'x-api-key: ${pipeline.apiKey}' \\
+    -H 'content-type: application/json' \\
+    -d '{"fileName":"photo.jpg","contentType":"image/jpeg","size":123456,"outputs":{"preset":"thumbnail"}}'
+
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local stack...`);
+  await pipeline.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
