@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../lib/constructs/ingest.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { readFixture } from '../support/fixtures.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
 
-const PHOTO = readFileSync('../shared/fixtures/images/sharp/Landscape_1.jpg');
+const PHOTO = readFixture('Landscape_1.jpg');
 
 let pipeline: LocalPipeline;
 let client: ReturnType<typeof pipelineClient>;

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { createApiKeyCommand } from '../../src/cli/commands.js';
+import { fixturePath, readFixture } from '../support/fixtures.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
-
-const LANDSCAPE = '../shared/fixtures/images/sharp/Landscape_';
 
 let pipeline: LocalPipeline;
 let client: ReturnType<typeof pipelineClient>;
@@ -38,7 +36,7 @@ async function settled(id: string): Promise<JobBody> {
 
 describe('local pipeline end to end: presigned POST → S3 event → SQS → worker', () => {
   it('completes an EXIF-rotated JPEG with readable, upright outputs of the web preset', async () => {
-    const data = readFileSync(`${LANDSCAPE}6.jpg`);
+    const data = readFixture('Landscape_6.jpg');
     const created = await client.upload(data, 'Landscape 6.jpg', 'image/jpeg');
     expect(created.status).toBe('AWAITING_UPLOAD');
     expect(created.source.key).toBe(`t/demo/uploads/${created.id}/Landscape_6.jpg`);
@@ -48,7 +46,10 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
     expect(job.sourceMetadata).toMatchObject({ detectedType: 'image/jpeg', declaredType: 'image/jpeg' });
     expect(job.outputs?.map((o) => o.name).sort()).toEqual(['large', 'large-webp', 'medium-webp', 'thumb']);
 
-    const reference = await sharp(`${LANDSCAPE}1.jpg`).resize(8, 6, { fit: 'fill' }).raw().toBuffer();
+    const reference = await sharp(fixturePath('Landscape_1.jpg'))
+      .resize(8, 6, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     for (const output of job.outputs ?? []) {
       const response = await fetch(output.url);
       expect(response.status).toBe(200);
@@ -70,7 +71,7 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
   });
 
   it('lists the caller’s jobs newest first, paginated with a cursor', async () => {
-    const data = readFileSync(`${LANDSCAPE}1.jpg`);
+    const data = readFixture('Landscape_1.jpg');
     const first = await client.upload(data, 'a.jpg', 'image/jpeg');
     const second = await client.upload(data, 'b.jpg', 'image/jpeg');
     await pipeline.stack.idle(60_000);
@@ -89,7 +90,7 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
 
   it('processes an object already in the uploads bucket through POST /jobs', async () => {
     const key = 't/demo/library/flowers.jpeg';
-    const data = readFileSync('../shared/fixtures/images/sharp/flowers.jpeg');
+    const data = readFixture('flowers.jpeg');
     await s3.send(
       new PutObjectCommand({ Bucket: uploadsBucket, Key: key, Body: data, ContentType: 'image/jpeg' }),
     );
@@ -111,7 +112,7 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
   });
 
   it('cancels a job awaiting upload; a later upload leaves it CANCELLED', async () => {
-    const data = readFileSync(`${LANDSCAPE}1.jpg`);
+    const data = readFixture('Landscape_1.jpg');
     const created = await client.api<{
       job: JobBody;
       upload: { url: string; fields: Record<string, string> };
@@ -183,7 +184,7 @@ describe('local pipeline: bad input is refused clearly and loses nothing', () =>
   it('fails a text file named .jpg by its magic bytes, and other jobs are unaffected', async () => {
     const text = Buffer.from('this is not a picture, whatever the name says\n'.repeat(20));
     const bad = await client.upload(text, 'holiday.jpg', 'image/jpeg');
-    const good = await client.upload(readFileSync(`${LANDSCAPE}3.jpg`), 'fine.jpg', 'image/jpeg');
+    const good = await client.upload(readFixture('Landscape_3.jpg'), 'fine.jpg', 'image/jpeg');
     const failed = await settled(bad.id);
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', retryable: false });
@@ -234,7 +235,7 @@ describe('local pipeline: bad input is refused clearly and loses nothing', () =>
     const wrong = await client.api('GET', '/jobs', { apiKey: 'mpk_not-a-real-key' });
     expect(wrong.status).toBe(401);
 
-    const mine = await client.upload(readFileSync(`${LANDSCAPE}2.jpg`), 'mine.jpg', 'image/jpeg');
+    const mine = await client.upload(readFixture('Landscape_2.jpg'), 'mine.jpg', 'image/jpeg');
     const otherKey = await pipeline.createApiKey('acme');
     for (const method of ['GET', 'DELETE']) {
       const response = await client.api(method, `/jobs/${mine.id}`, { apiKey: otherKey });

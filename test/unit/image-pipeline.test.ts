@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { OutputSpec } from '../../src/core/job.js';
 import { PRESETS } from '../../src/core/presets.js';
 import { processImage } from '../../src/media/image/pipeline.js';
+import { readFixture } from '../support/fixtures.js';
 import { flatPngBomb } from '../support/png-bomb.js';
 
-const fixture = (name: string) => readFileSync(`../shared/fixtures/images/sharp/${name}`);
+const fixture = readFixture;
 const fullSize: OutputSpec[] = [{ name: 'full', format: 'png', fit: 'inside' }];
 
 async function greyPixels(image: Buffer) {

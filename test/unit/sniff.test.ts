@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SNIFF_BYTES, sniff } from '../../src/media/sniff.js';
+import { readFixture } from '../support/fixtures.js';
 
-const fixture = (name: string) =>
-  readFileSync(`../shared/fixtures/images/sharp/${name}`).subarray(0, SNIFF_BYTES);
+const fixture = (name: string) => readFixture(name).subarray(0, SNIFF_BYTES);
 
 describe('sniff', () => {
   it.each([
