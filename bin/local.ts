@@ -29,7 +29,7 @@ media-pipeline is running locally (stage dev, synthesized from the CDK app)
   API key      ${pipeline.apiKey}   (also in .local/stack.json, which the CLI reads)
 
 Try it (in another terminal):
-  npx media-pipeline upload ../shared/fixtures/images/sharp/Landscape_6.jpg --wait
+  npx media-pipeline upload test/fixtures/images/Landscape_6.jpg --wait
 
   curl -s -X POST ${pipeline.apiUrl}/uploads -H 'x-api-key: ${pipeline.apiKey}' \\
     -H 'content-type: application/json' \\
