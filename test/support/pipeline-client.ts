@@ -1,5 +1,6 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalPipeline } from '../../local/pipeline.js';
+import type { JobView } from '../../src/jobs/job-view.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -108,23 +109,5 @@ export function pipelineClient(pipeline: LocalPipeline) {
   return { api, postFile, upload, job, sendS3Event, sendRaw, close: () => sqs.destroy() };
 }
 
-export interface JobBody {
-  id: string;
-  status: string;
-  stage: string;
-  progress: number;
-  source: { key: string; size?: number };
-  outputs?: {
-    name: string;
-    key: string;
-    format: string;
-    width: number;
-    height: number;
-    bytes: number;
-    url: string;
-  }[];
-  sourceMetadata?: Record<string, unknown>;
-  error?: { code: string; detail: string; retryable: boolean };
-  updatedAt: string;
-  completedAt?: string;
-}
+/** The API's job representation, as the tests read it. */
+export type JobBody = JobView;
