@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { loadConfig } from '../../src/jobs/config.js';
-import { failExhausted } from '../../src/jobs/ingest.js';
+import { failExhausted } from '../../src/jobs/fail-exhausted.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
 import { logger, metrics } from '../shared/observability.js';
 

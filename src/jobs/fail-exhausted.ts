@@ -1,0 +1,39 @@
+import { ErrorCodes } from '../core/errors.js';
+import { isTerminal, type Job } from '../core/job.js';
+import { parseUploadKey } from '../core/keys.js';
+import { ConditionFailedError, type JobStore } from '../core/ports.js';
+import type { IngestMessage } from './ingest.js';
+
+// Its own module: the dead-letter function must not pull the image pipeline (and sharp) into its bundle.
+
+/**
+ * For messages the queue gave up on (moved to the DLQ after maxReceiveCount): the job ends FAILED
+ * with RETRIES_EXHAUSTED, unless it already reached a terminal state.
+ */
+export async function failExhausted(
+  deps: { jobs: JobStore; now?: () => number },
+  message: IngestMessage,
+): Promise<Job | undefined> {
+  const target =
+    message.kind === 'job' ? { tenant: message.tenant, jobId: message.jobId } : parseUploadKey(message.key);
+  if (!target) return undefined;
+  const job = await deps.jobs.get(target.tenant, target.jobId);
+  if (!job || isTerminal(job.status)) return job;
+  try {
+    return await deps.jobs.transition(target.tenant, target.jobId, 'FAILED', {
+      set: {
+        stage: 'failed',
+        leaseUntil: 0,
+        error: {
+          code: ErrorCodes.RETRIES_EXHAUSTED,
+          message: 'processing failed on every delivery; the message was moved to the dead-letter queue',
+          retryable: false,
+        },
+        completedAt: new Date((deps.now ?? Date.now)()).toISOString(),
+      },
+    });
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return deps.jobs.get(target.tenant, target.jobId);
+    throw error;
+  }
+}
