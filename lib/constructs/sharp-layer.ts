@@ -2,24 +2,39 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerImage } from 'aws-cdk-lib';
-import { Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { fromRoot } from '../paths.js';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from './pipeline-function.js';
 
 export const SHARP_LAYER_DIR = 'layers/sharp';
 
-/** npm flags selecting sharp's prebuilt binaries for the Lambda platform, whatever machine synthesizes. */
-const NPM_INSTALL_ARGS = [
+/** npm's name for the functions' architecture. */
+const LAYER_CPU = LAMBDA_ARCHITECTURE === Architecture.ARM_64 ? 'arm64' : 'x64';
+
+/** npm flags selecting sharp's prebuilt binaries for a Lambda platform, whatever machine synthesizes. */
+const npmInstallArgs = (cpu: string) => [
   'install',
   '--omit=dev',
   '--os=linux',
-  '--cpu=arm64',
+  `--cpu=${cpu}`,
   '--libc=glibc',
   '--no-package-lock',
   '--no-audit',
   '--no-fund',
 ];
+
+/**
+ * Installs the layer's contents (`nodejs/node_modules/sharp` with its libvips binary for linux/`cpu`)
+ * into `outputDir` with npm, as deployment does. The bundle smoke test uses the host's cpu.
+ */
+export function installSharpLayer(outputDir: string, cpu: string): void {
+  const target = join(outputDir, 'nodejs');
+  mkdirSync(target, { recursive: true });
+  copyFileSync(join(fromRoot(SHARP_LAYER_DIR), 'package.json'), join(target, 'package.json'));
+  // npm's output goes to stderr: the CDK app's stdout is not ours to fill.
+  execFileSync('npm', npmInstallArgs(cpu), { cwd: target, stdio: ['ignore', 2, 2] });
+}
 
 /** The sharp version the layer pins (layers/sharp/package.json). */
 export function sharpLayerVersion(): string {
@@ -59,17 +74,13 @@ export class SharpLayer extends Construct {
             [
               'mkdir -p /asset-output/nodejs',
               'cp /asset-input/package.json /asset-output/nodejs/',
-              `cd /asset-output/nodejs && npm ${NPM_INSTALL_ARGS.join(' ')}`,
+              `cd /asset-output/nodejs && npm ${npmInstallArgs(LAYER_CPU).join(' ')}`,
             ].join(' && '),
           ],
           local: {
             tryBundle(outputDir: string): boolean {
-              const target = join(outputDir, 'nodejs');
-              mkdirSync(target, { recursive: true });
-              copyFileSync(join(sourceDir, 'package.json'), join(target, 'package.json'));
               try {
-                // npm's output goes to stderr: the CDK app's stdout is not ours to fill.
-                execFileSync('npm', NPM_INSTALL_ARGS, { cwd: target, stdio: ['ignore', 2, 2] });
+                installSharpLayer(outputDir, LAYER_CPU);
                 return true;
               } catch {
                 return false; // fall back to Docker
