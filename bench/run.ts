@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark and prints its figures.
 const benchmarks: Record<string, () => Promise<unknown>> = {
   'local-e2e': () => import('./local-e2e.js').then((m) => m.run()),
+  coldstart: () => import('./coldstart.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];
