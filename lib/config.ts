@@ -44,7 +44,19 @@ export interface StageConfig {
   corsAllowedOrigins: string[];
   /** Default route throttling of the HTTP API stage. */
   apiThrottle: { rateLimit: number; burstLimit: number };
+  /** CloudWatch alarms (to the stage's SNS topic) and the dashboard. */
   alarms: boolean;
+  alarmThresholds: {
+    /** Oldest ingest message age that means workers are not keeping up. */
+    ingestBacklogAgeSeconds: number;
+    /** HTTP API 5xx answers per 5 minutes. */
+    api5xxPer5Minutes: number;
+    /** Unhandled errors (incl. timeouts) per function per 5 minutes. */
+    functionErrorsPer5Minutes: number;
+  };
+  /** S3 versioning on the data buckets (noncurrent versions expire after `noncurrentVersionDays`). */
+  versionedBuckets: boolean;
+  noncurrentVersionDays: number;
 }
 
 const MiB = 1024 * 1024;
@@ -67,6 +79,9 @@ const CONFIGS: Record<StageName, StageConfig> = {
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     alarms: false,
+    alarmThresholds: { ingestBacklogAgeSeconds: 900, api5xxPer5Minutes: 5, functionErrorsPer5Minutes: 1 },
+    versionedBuckets: false,
+    noncurrentVersionDays: 1,
   },
   staging: {
     stage: 'staging',
@@ -85,6 +100,9 @@ const CONFIGS: Record<StageName, StageConfig> = {
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     alarms: true,
+    alarmThresholds: { ingestBacklogAgeSeconds: 900, api5xxPer5Minutes: 5, functionErrorsPer5Minutes: 1 },
+    versionedBuckets: false,
+    noncurrentVersionDays: 7,
   },
   prod: {
     stage: 'prod',
@@ -103,6 +121,9 @@ const CONFIGS: Record<StageName, StageConfig> = {
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
     alarms: true,
+    alarmThresholds: { ingestBacklogAgeSeconds: 600, api5xxPer5Minutes: 10, functionErrorsPer5Minutes: 3 },
+    versionedBuckets: true,
+    noncurrentVersionDays: 30,
   },
 };
 

@@ -61,7 +61,8 @@ export class MediaPipelineStack extends Stack {
 
     if (config.alarms) {
       new Monitoring(this, 'Monitoring', {
-        stage: config.stage,
+        config,
+        removalPolicy: config.removalPolicy,
         ingestQueue: this.ingest.queue,
         deadLetterQueue: this.ingest.deadLetterQueue,
         httpApi: this.api.httpApi,

@@ -1,77 +1,146 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { StageConfig } from '../config.js';
 
 export interface MonitoringProps {
-  stage: string;
+  config: StageConfig;
   ingestQueue: IQueue;
   deadLetterQueue: IQueue;
   functions: Record<string, IFunction>;
   httpApi: HttpApi;
+  removalPolicy: RemovalPolicy;
 }
 
+const FIVE_MINUTES = Duration.minutes(5);
+
 /**
- * The alarms an operator of the pipeline needs first (stages with `alarms: true`). They have no actions
- * yet: wire them to the team's SNS topic or incident tool (`alarm.addAlarmAction`) per account.
+ * What an operator watches: alarms on dead letters, backlog age, API 5xx, function errors and throttles,
+ * all sent to the stage's SNS topic (subscribe the team's email or pager to it), and one dashboard.
  */
 export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const prefix = `media-pipeline-${props.stage}`;
+    const { config } = props;
+    const thresholds = config.alarmThresholds;
+    const prefix = `media-pipeline-${config.stage}`;
 
-    this.alarms.push(
-      new Alarm(this, 'DeadLetters', {
-        alarmName: `${prefix}-ingest-dead-letters`,
-        alarmDescription: 'Ingest messages reached the DLQ: jobs failed after all retries.',
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
+    // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key: a customer key that
+    // lets the cloudwatch service use it is required.
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: `${prefix} alarm topic encryption`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'AlarmTopic', {
+      topicName: `${prefix}-alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    const action = new SnsAction(this.topic);
+
+    const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, periods = 1) => {
+      const created = new Alarm(this, alarmId, {
+        alarmName: `${prefix}-${alarmId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: periods,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+    };
+
+    alarm(
+      'DeadLetters',
+      'Ingest messages reached the DLQ: jobs failed after all retries.',
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
       }),
-      new Alarm(this, 'IngestBacklogAge', {
-        alarmName: `${prefix}-ingest-backlog-age`,
-        alarmDescription: 'The oldest ingest message is older than 15 minutes: workers are not keeping up.',
-        metric: props.ingestQueue.metricApproximateAgeOfOldestMessage({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 900,
-        evaluationPeriods: 3,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'Api5xx', {
-        alarmName: `${prefix}-api-5xx`,
-        alarmDescription: 'The HTTP API answers 5xx.',
-        metric: props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      1,
     );
-
+    alarm(
+      'IngestBacklogAge',
+      `The oldest ingest message is older than ${thresholds.ingestBacklogAgeSeconds} s: workers are not keeping up.`,
+      props.ingestQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      thresholds.ingestBacklogAgeSeconds,
+      3,
+    );
+    alarm(
+      'Api5xx',
+      'The HTTP API answers 5xx.',
+      props.httpApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      thresholds.api5xxPer5Minutes,
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
-      this.alarms.push(
-        new Alarm(this, `${name}Errors`, {
-          alarmName: `${prefix}-${name}-errors`,
-          alarmDescription: `The ${name} function throws (unhandled errors, timeouts).`,
-          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
+      const pascal = name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+      alarm(
+        `${pascal}Errors`,
+        `The ${name} function throws (unhandled errors, timeouts).`,
+        fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        thresholds.functionErrorsPer5Minutes,
+      );
+      alarm(
+        `${pascal}Throttles`,
+        `The ${name} function is throttled (concurrency limits reached).`,
+        fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        1,
       );
     }
+
+    const fns = Object.entries(props.functions);
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: prefix });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest queue',
+        left: [
+          props.ingestQueue.metricApproximateNumberOfMessagesVisible(),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
+        ],
+        right: [props.ingestQueue.metricApproximateAgeOfOldestMessage()],
+      }),
+      new GraphWidget({
+        title: 'HTTP API',
+        left: [
+          props.httpApi.metricCount(),
+          props.httpApi.metricClientError(),
+          props.httpApi.metricServerError(),
+        ],
+        right: [props.httpApi.metricLatency({ statistic: 'p95' })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Function errors and throttles',
+        left: fns.map(([, fn]) => fn.metricErrors()),
+        right: fns.map(([, fn]) => fn.metricThrottles()),
+      }),
+      new GraphWidget({
+        title: 'Function duration p95',
+        left: fns.map(([, fn]) => fn.metricDuration({ statistic: 'p95' })),
+      }),
+    );
   }
 }

@@ -5,6 +5,7 @@ import {
   BucketEncryption,
   type BucketProps,
   HttpMethods,
+  type LifecycleRule,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -31,20 +32,33 @@ export class Storage extends Construct {
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
     const { config } = props;
+    const versionRules: LifecycleRule[] = config.versionedBuckets
+      ? [
+          {
+            id: 'expire-noncurrent-versions',
+            noncurrentVersionExpiration: Duration.days(config.noncurrentVersionDays),
+            expiredObjectDeleteMarker: true,
+          },
+        ]
+      : [];
     const common: BucketProps = {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       // Server access logs can only be delivered to SSE-S3 buckets; the data buckets match for simplicity.
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
+      // prod keeps overwritten and deleted objects for a while (outputs are rewritten on a retry).
+      versioned: config.versionedBuckets,
       removalPolicy: config.removalPolicy,
       autoDeleteObjects: config.autoDeleteObjects,
     };
 
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       ...common,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(config.accessLogExpiryDays) }],
+      lifecycleRules: [
+        { id: 'expire-access-logs', expiration: Duration.days(config.accessLogExpiryDays) },
+        ...versionRules,
+      ],
     });
     acknowledgeNag(this.accessLogs, [
       {
@@ -76,6 +90,7 @@ export class Storage extends Construct {
           prefix: TENANT_PREFIX,
           expiration: Duration.days(config.abandonedUploadExpiryDays),
         },
+        ...versionRules,
       ],
     });
 
@@ -93,6 +108,7 @@ export class Storage extends Construct {
       ],
       lifecycleRules: [
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        ...versionRules,
       ],
     });
 

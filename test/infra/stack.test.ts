@@ -429,7 +429,8 @@ describe('per-stage settings', () => {
       for (const [, logGroup] of ofType(resources, 'AWS::Logs::LogGroup')) {
         expect(logGroup.Properties.RetentionInDays).toBe(config.logRetention);
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 6 : 0);
+      // Dead letters, backlog age, API 5xx, and errors + throttles for each of the three functions.
+      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 2 * 3 : 0);
     }
     expect(synthesized.prod.stack.stackName).toBe('MediaPipeline-prod');
   });

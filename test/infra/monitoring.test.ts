@@ -1,0 +1,114 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../lib/app.js';
+import { type StageName, stageConfig } from '../../lib/config.js';
+
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+// biome-ignore lint/suspicious/noExplicitAny: template JSON
+type Json = any;
+type Resources = Record<string, { Type: string; Properties: Record<string, Json> }>;
+
+const templates = {} as Record<StageName, Resources>;
+
+beforeAll(() => {
+  for (const stage of ['dev', 'prod'] as const) {
+    const { stack } = createApp({ stage, context: NO_BUNDLING });
+    templates[stage] = Template.fromStack(stack).toJSON().Resources as Resources;
+  }
+});
+
+const ofType = (resources: Resources, type: string) =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+describe('monitoring (prod)', () => {
+  it('sends every alarm to the stage topic, encrypted with a rotated key CloudWatch may use', () => {
+    const prod = templates.prod;
+    const [[topicId, topic]] = ofType(prod, 'AWS::SNS::Topic') as [[string, Json]];
+    expect(topic.Properties.TopicName).toBe('media-pipeline-prod-alarms');
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    const key = prod[keyId];
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+    const statements = key?.Properties.KeyPolicy.Statement as Json[];
+    expect(
+      statements.some(
+        (s) =>
+          s.Principal?.Service === 'cloudwatch.amazonaws.com' &&
+          s.Action.includes('kms:Decrypt') &&
+          s.Action.includes('kms:GenerateDataKey*'),
+      ),
+    ).toBe(true);
+    const [[, topicPolicy]] = ofType(prod, 'AWS::SNS::TopicPolicy') as [[string, Json]];
+    expect(topicPolicy.Properties.PolicyDocument.Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+
+    const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(9);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.TreatMissingData, id).toBe('notBreaching');
+    }
+  });
+
+  it('uses the stage’s thresholds and watches throttles of every function', () => {
+    const thresholds = stageConfig('prod').alarmThresholds;
+    const byName = Object.fromEntries(
+      ofType(templates.prod, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName, a.Properties]),
+    );
+    expect(byName['media-pipeline-prod-ingest-backlog-age']).toMatchObject({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: thresholds.ingestBacklogAgeSeconds,
+      EvaluationPeriods: 3,
+    });
+    expect(byName['media-pipeline-prod-api5xx']).toMatchObject({ Threshold: thresholds.api5xxPer5Minutes });
+    expect(byName['media-pipeline-prod-dead-letters']).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+    });
+    for (const fn of ['api', 'image-worker', 'dead-letter']) {
+      expect(byName[`media-pipeline-prod-${fn}-errors`]).toMatchObject({
+        MetricName: 'Errors',
+        Threshold: thresholds.functionErrorsPer5Minutes,
+      });
+      expect(byName[`media-pipeline-prod-${fn}-throttles`]).toMatchObject({
+        MetricName: 'Throttles',
+        Threshold: 1,
+      });
+    }
+  });
+
+  it('has one dashboard per stage with alarms on, none on dev', () => {
+    const [[, dashboard]] = ofType(templates.prod, 'AWS::CloudWatch::Dashboard') as [[string, Json]];
+    expect(dashboard.Properties.DashboardName).toBe('media-pipeline-prod');
+    expect(ofType(templates.dev, 'AWS::CloudWatch::Dashboard')).toHaveLength(0);
+    expect(ofType(templates.dev, 'AWS::SNS::Topic')).toHaveLength(0);
+  });
+});
+
+describe('data retention per stage', () => {
+  it('versions the prod buckets and expires noncurrent versions; dev buckets are unversioned', () => {
+    const days = stageConfig('prod').noncurrentVersionDays;
+    for (const id of ['UploadsBucket', 'OutputsBucket', 'AccessLogsBucket']) {
+      const prod = templates.prod[id]?.Properties;
+      expect(prod?.VersioningConfiguration, id).toEqual({ Status: 'Enabled' });
+      expect(prod?.LifecycleConfiguration.Rules, id).toContainEqual(
+        expect.objectContaining({
+          Id: 'expire-noncurrent-versions',
+          NoncurrentVersionExpiration: { NoncurrentDays: days },
+          ExpiredObjectDeleteMarker: true,
+        }),
+      );
+      expect(templates.dev[id]?.Properties.VersioningConfiguration, id).toBeUndefined();
+    }
+  });
+
+  it('keeps point-in-time recovery on the jobs table', () => {
+    for (const stage of ['dev', 'prod'] as const) {
+      expect(templates[stage].JobsTable?.Properties.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+  });
+});
