@@ -1,5 +1,10 @@
 import { Command } from 'commander';
-import { createApiKeyCommand, statusCommand, uploadCommand } from '../src/cli/commands.js';
+import {
+  createApiKeyCommand,
+  revokeApiKeyCommand,
+  statusCommand,
+  uploadCommand,
+} from '../src/cli/commands.js';
 
 const program = new Command('media-pipeline')
   .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
@@ -31,6 +36,20 @@ program
     const apiKey = await createApiKeyCommand(options);
     console.log(apiKey);
     console.error(`API key for tenant ${options.tenant} (shown once; only its SHA-256 is stored)`);
+  });
+
+program
+  .command('revoke-api-key')
+  .description('revoke an API key of a deployed stack (cached authorisations lapse within 60 s)')
+  .requiredOption('--table <name>', 'the stack output JobsTableName')
+  .requiredOption('--key <apiKey>', 'the key to revoke (only its hash is looked up)')
+  .action(async (options: { table: string; key: string }) => {
+    const tenant = await revokeApiKeyCommand(options);
+    if (tenant) console.error(`revoked a key of tenant ${tenant}`);
+    else {
+      console.error('no such key');
+      process.exitCode = 1;
+    }
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import cliProgress from 'cli-progress';
-import { issueApiKey } from '../jobs/auth.js';
+import { hashApiKey, issueApiKey } from '../jobs/auth.js';
 import type { JobView } from '../jobs/job-view.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 import { postFileToPresignedPost } from './multipart-upload.js';
@@ -121,4 +121,13 @@ export async function statusCommand(
 export async function createApiKeyCommand(options: { table: string; tenant: string }): Promise<string> {
   const { DynamoDbJobStore } = await import('../adapters/aws/dynamodb-job-store.js');
   return issueApiKey(new DynamoDbJobStore({ tableName: options.table }), options.tenant);
+}
+
+/** Revokes an API key of a deployed stack (by its hash); running APIs stop accepting it within a minute. */
+export async function revokeApiKeyCommand(options: {
+  table: string;
+  key: string;
+}): Promise<string | undefined> {
+  const { DynamoDbJobStore } = await import('../adapters/aws/dynamodb-job-store.js');
+  return new DynamoDbJobStore({ tableName: options.table }).deleteKeyHash(hashApiKey(options.key));
 }

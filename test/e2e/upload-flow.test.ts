@@ -2,7 +2,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { createApiKeyCommand } from '../../src/cli/commands.js';
+import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
+import { createApiKeyCommand, revokeApiKeyCommand } from '../../src/cli/commands.js';
+import { hashApiKey } from '../../src/jobs/auth.js';
 import { fixturePath, readFixture } from '../support/fixtures.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
 
@@ -214,7 +216,7 @@ describe('local pipeline: bad input is refused clearly and loses nothing', () =>
     expect(unknown.contentType).toBe('application/problem+json');
   });
 
-  it('accepts a key made by the CLI create-api-key command, for that tenant only', async () => {
+  it('accepts a key made by the CLI create-api-key command, and revoke-api-key removes it', async () => {
     const apiKey = await createApiKeyCommand({
       table: pipeline.stack.tableName('JobsTable'),
       tenant: 'cli-made',
@@ -223,6 +225,15 @@ describe('local pipeline: bad input is refused clearly and loses nothing', () =>
     const listed = await client.api<{ jobs: JobBody[] }>('GET', '/jobs', { apiKey });
     expect(listed.status).toBe(200);
     expect(listed.body.jobs).toEqual([]);
+
+    const table = pipeline.stack.tableName('JobsTable');
+    expect(await revokeApiKeyCommand({ table, key: apiKey })).toBe('cli-made');
+    expect(await revokeApiKeyCommand({ table, key: apiKey })).toBeUndefined();
+    // The api function caches key lookups for up to a minute: a fresh key's first use after revocation
+    // would be served from cache, so check the store itself (what a new cold start reads).
+    expect(
+      await new DynamoDbJobStore({ tableName: table }).tenantForKeyHash(hashApiKey(apiKey)),
+    ).toBeUndefined();
     await expect(
       createApiKeyCommand({ table: pipeline.stack.tableName('JobsTable'), tenant: 'Bad Tenant' }),
     ).rejects.toThrow(/invalid tenant/);

@@ -4,6 +4,7 @@ import {
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -352,6 +353,20 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       }
       throw error;
     }
+  }
+
+  /** Revokes a key; returns the tenant it belonged to, or undefined when no such key existed. */
+  async deleteKeyHash(keyHash: string): Promise<string | undefined> {
+    if (!KEY_HASH.test(keyHash)) return undefined;
+    const out = await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: apiKeyPk(keyHash), sk: API_KEY_SK },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const tenant = out.Attributes?.tenant;
+    return typeof tenant === 'string' ? tenant : undefined;
   }
 
   private isoNow(): string {
