@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
 } from 'node:fs';
@@ -83,6 +84,7 @@ let hostLayer: string | undefined;
 export function hostSharpLayer(): string {
   if (!hostLayer) {
     const dir = mkdtempSync(join(tmpdir(), 'mp-sharp-layer-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     installSharpLayer(dir, process.arch);
     hostLayer = join(dir, 'nodejs', 'node_modules');
   }
