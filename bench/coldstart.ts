@@ -3,6 +3,7 @@ import {
   buildDeploymentBundles,
   hostSharpLayer,
   measureInit,
+  removeHostSharpLayer,
   taskRoot,
 } from '../test/support/lambda-bundles.js';
 import { percentile } from './stats.js';
@@ -34,6 +35,7 @@ export async function run() {
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+    removeHostSharpLayer();
   }
   console.log('  targets: image worker bundle < 1.5 MB (without the sharp layer), init < 250 ms');
 }

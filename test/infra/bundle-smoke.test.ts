@@ -13,6 +13,7 @@ import {
   buildDeploymentBundles,
   hostSharpLayer,
   measureInit,
+  removeHostSharpLayer,
   taskRoot,
 } from '../support/lambda-bundles.js';
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pipeline?.stop();
+  removeHostSharpLayer();
   if (built) rmSync(built.outdir, { recursive: true, force: true });
 });
 

@@ -79,12 +79,21 @@ function placeholder(name: string): string {
     : `placeholder-${slug}`;
 }
 
+let hostLayerDir: string | undefined;
+
+/** Removes the host sharp layer built by `hostSharpLayer` (call when done with it). */
+export function removeHostSharpLayer(): void {
+  if (hostLayerDir) rmSync(hostLayerDir, { recursive: true, force: true });
+  hostLayerDir = undefined;
+  hostLayer = undefined;
+}
+
 /** The sharp layer built for this machine's cpu (the deployed one is linux-arm64), once per process. */
 let hostLayer: string | undefined;
 export function hostSharpLayer(): string {
   if (!hostLayer) {
     const dir = mkdtempSync(join(tmpdir(), 'mp-sharp-layer-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    hostLayerDir = dir;
     installSharpLayer(dir, process.arch);
     hostLayer = join(dir, 'nodejs', 'node_modules');
   }
