@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Priority } from '../src/core/job.js';
 
 /**
  * Typed per-stage settings: the only place where dev, staging and prod differ.
@@ -22,8 +23,13 @@ export interface StageConfig {
   api: FunctionSettings;
   /** Image worker. Its timeout drives the ingest queue's visibility timeout (6x) and the job lease (+30 s). */
   worker: FunctionSettings & {
-    /** Event source mapping MaximumConcurrency (2..1000): caps how many workers drain the ingest queue. */
-    maxConcurrency: number;
+    /**
+     * Event source mapping MaximumConcurrency (2..1000) per priority queue: how many workers may drain
+     * each. A backlog can only occupy its own queue's share, so low-priority work never takes the
+     * capacity urgent work needs (the caps are limits, not reservations: their sum may exceed what the
+     * account gives the function).
+     */
+    maxConcurrency: Record<Priority, number>;
   };
   deadLetter: FunctionSettings;
   logLevel: LogLevel;
@@ -65,7 +71,11 @@ const CONFIGS: Record<StageName, StageConfig> = {
   dev: {
     stage: 'dev',
     api: { memoryMb: 512, timeoutSeconds: 10 },
-    worker: { memoryMb: 1536, timeoutSeconds: 120, maxConcurrency: 5 },
+    worker: {
+      memoryMb: 1536,
+      timeoutSeconds: 120,
+      maxConcurrency: { urgent: 4, high: 3, normal: 3, low: 2 },
+    },
     deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
     logLevel: 'DEBUG',
     logRetention: RetentionDays.ONE_WEEK,
@@ -86,7 +96,11 @@ const CONFIGS: Record<StageName, StageConfig> = {
   staging: {
     stage: 'staging',
     api: { memoryMb: 1024, timeoutSeconds: 10 },
-    worker: { memoryMb: 2048, timeoutSeconds: 120, maxConcurrency: 10 },
+    worker: {
+      memoryMb: 2048,
+      timeoutSeconds: 120,
+      maxConcurrency: { urgent: 10, high: 8, normal: 6, low: 3 },
+    },
     deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
     logLevel: 'INFO',
     logRetention: RetentionDays.ONE_MONTH,
@@ -107,7 +121,11 @@ const CONFIGS: Record<StageName, StageConfig> = {
   prod: {
     stage: 'prod',
     api: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 100 },
-    worker: { memoryMb: 2048, timeoutSeconds: 120, maxConcurrency: 50 },
+    worker: {
+      memoryMb: 2048,
+      timeoutSeconds: 120,
+      maxConcurrency: { urgent: 50, high: 40, normal: 30, low: 10 },
+    },
     deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,

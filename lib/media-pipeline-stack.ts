@@ -55,7 +55,7 @@ export class MediaPipelineStack extends Stack {
       uploads: this.storage.uploads,
       outputs: this.storage.outputs,
       table: this.jobs.table,
-      ingestQueue: this.ingest.queue,
+      queues: this.ingest.queues,
       environment: env,
     });
 
@@ -63,7 +63,7 @@ export class MediaPipelineStack extends Stack {
       new Monitoring(this, 'Monitoring', {
         config,
         removalPolicy: config.removalPolicy,
-        ingestQueue: this.ingest.queue,
+        queues: Object.values(this.ingest.queues),
         deadLetterQueue: this.ingest.deadLetterQueue,
         httpApi: this.api.httpApi,
         functions: {

@@ -11,12 +11,13 @@ import { JobService } from '../../src/jobs/job-service.js';
 import { logger, tracer } from '../shared/observability.js';
 
 const config = loadConfig();
+if (!config.queueUrls) throw new Error('invalid function configuration: QUEUE_URL_* variables are required');
 const jobs = new DynamoDbJobStore({ tableName: config.jobsTable });
 const router = createApiRouter({
   service: new JobService({
     jobs,
     objects: new S3ObjectStore(),
-    queue: new SqsJobQueue({ queueUrl: config.ingestQueueUrl ?? '' }),
+    queue: new SqsJobQueue({ queueUrls: config.queueUrls }),
     config,
   }),
   auth: new ApiKeyAuthenticator(jobs),

@@ -13,6 +13,8 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { Priority } from '../../src/core/job.js';
+import { UPLOADS_PREFIX } from '../../src/core/keys.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeBucketGrant, acknowledgeNag } from '../nag.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -32,7 +34,8 @@ export interface ApiProps {
   uploads: IBucket;
   outputs: IBucket;
   table: ITable;
-  ingestQueue: IQueue;
+  /** The job queue of each priority. */
+  queues: Record<Priority, IQueue>;
   environment: {
     UPLOADS_BUCKET: string;
     OUTPUTS_BUCKET: string;
@@ -69,21 +72,26 @@ export class Api extends Construct {
         JOBS_TABLE: env.JOBS_TABLE,
         MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
         UPLOAD_URL_TTL_SECONDS: env.UPLOAD_URL_TTL_SECONDS,
-        INGEST_QUEUE_URL: props.ingestQueue.queueUrl,
+        QUEUE_URL_URGENT: props.queues.urgent.queueUrl,
+        QUEUE_URL_HIGH: props.queues.high.queueUrl,
+        QUEUE_URL_NORMAL: props.queues.normal.queueUrl,
+        QUEUE_URL_LOW: props.queues.low.queueUrl,
       },
     });
     const fn = this.handler.function;
     props.table.grantReadWriteData(fn);
-    // Presigned POSTs are signed with the function's credentials: it needs PutObject on tenant keys.
-    props.uploads.grantPut(fn, `${TENANT_PREFIX}*`);
-    // HEAD of an already-uploaded source for POST /jobs.
-    props.uploads.grantRead(fn, `${TENANT_PREFIX}*`);
+    // Presigned POSTs are signed with the function's credentials: it needs PutObject on upload keys.
+    props.uploads.grantPut(fn, `${UPLOADS_PREFIX}*`);
+    acknowledgeBucketGrant(this.handler, props.uploads, 'put', `${UPLOADS_PREFIX}*`);
+    // HEAD of an already-uploaded source for POST /jobs (the tenant's own keys, or its uploads).
+    for (const prefix of [TENANT_PREFIX, UPLOADS_PREFIX]) {
+      props.uploads.grantRead(fn, `${prefix}*`);
+      acknowledgeBucketGrant(this.handler, props.uploads, 'read', `${prefix}*`);
+    }
     // Presigned GET URLs of the outputs.
     props.outputs.grantRead(fn, `${TENANT_PREFIX}*`);
-    props.ingestQueue.grantSendMessages(fn);
-    acknowledgeBucketGrant(this.handler, props.uploads, 'put', `${TENANT_PREFIX}*`);
-    acknowledgeBucketGrant(this.handler, props.uploads, 'read', `${TENANT_PREFIX}*`);
     acknowledgeBucketGrant(this.handler, props.outputs, 'read', `${TENANT_PREFIX}*`);
+    for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `media-pipeline-${config.stage}`,

@@ -5,11 +5,15 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PRIORITIES, type Priority } from '../../src/core/job.js';
+import { UPLOADS_PREFIX, uploadsPrefixFor } from '../../src/core/keys.js';
 import { ingestVisibilitySeconds, type StageConfig } from '../config.js';
 import { acknowledgeBucketGrant } from '../nag.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { SharpLayer } from './sharp-layer.js';
 import { TENANT_PREFIX } from './storage.js';
+
+const capitalize = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 
 /** Receives before a message moves to the DLQ (the dead-letter function then fails its job). */
 export const INGEST_MAX_RECEIVE_COUNT = 5;
@@ -30,11 +34,14 @@ export interface IngestProps {
 }
 
 /**
- * Upload events to processed outputs: uploads bucket ObjectCreated (prefix t/) → SQS ingest queue
- * (the API also enqueues jobs for objects already uploaded) → image worker; after 5 receives a message
- * goes to the DLQ, whose consumer marks the job FAILED.
+ * Upload events to processed outputs: uploads bucket ObjectCreated (prefix uploads/{priority}/) → that
+ * priority's SQS queue (the API also sends jobs for objects already uploaded there) → image worker, with
+ * a concurrency cap per priority; after 5 receives a message goes to the DLQ, whose consumer marks the
+ * job FAILED.
  */
 export class Ingest extends Construct {
+  readonly queues: Record<Priority, Queue>;
+  /** The normal-priority queue (`IngestQueue`). */
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
   readonly worker: PipelineFunction;
@@ -52,20 +59,30 @@ export class Ingest extends Construct {
       visibilityTimeout: Duration.seconds(6 * config.deadLetter.timeoutSeconds),
     });
 
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // 6x the worker timeout: a batch that is retried by the Lambda service never reappears mid-run.
-      visibilityTimeout: Duration.seconds(ingestVisibilitySeconds(config)),
-      retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
-    });
-    (this.queue.node.defaultChild as CfnResource).overrideLogicalId('IngestQueue');
+    // One queue per priority, all redriving to the one DLQ. Uploads reach theirs by key prefix
+    // (uploads/{priority}/...), API-submitted jobs are sent to it directly.
+    this.queues = Object.fromEntries(
+      PRIORITIES.map((priority) => {
+        const queue = new Queue(this, `${capitalize(priority)}Queue`, {
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          // 6x the worker timeout: a batch that is retried by the Lambda service never reappears mid-run.
+          visibilityTimeout: Duration.seconds(ingestVisibilitySeconds(config)),
+          retentionPeriod: Duration.days(4),
+          deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
+        });
+        // Stable ids: the normal queue keeps the walking skeleton's `IngestQueue`.
+        (queue.node.defaultChild as CfnResource).overrideLogicalId(
+          priority === 'normal' ? 'IngestQueue' : `Ingest${capitalize(priority)}Queue`,
+        );
+        props.uploads.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), {
+          prefix: uploadsPrefixFor(priority),
+        });
+        return [priority, queue];
+      }),
+    ) as Record<Priority, Queue>;
+    this.queue = this.queues.normal;
     (this.deadLetterQueue.node.defaultChild as CfnResource).overrideLogicalId('IngestDeadLetterQueue');
-
-    props.uploads.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.queue), {
-      prefix: TENANT_PREFIX,
-    });
 
     const sharp = new SharpLayer(this, 'Sharp');
     this.worker = new PipelineFunction(this, 'ImageWorker', {
@@ -85,16 +102,20 @@ export class Ingest extends Construct {
       layers: [sharp.layer],
     });
     const worker = this.worker.function;
-    worker.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: 5,
-        reportBatchItemFailures: true,
-        maxConcurrency: config.worker.maxConcurrency,
-      }),
-    );
-    props.uploads.grantRead(worker, `${TENANT_PREFIX}*`);
+    for (const priority of PRIORITIES) {
+      worker.addEventSource(
+        new SqsEventSource(this.queues[priority], {
+          batchSize: 5,
+          reportBatchItemFailures: true,
+          maxConcurrency: config.worker.maxConcurrency[priority],
+        }),
+      );
+    }
+    for (const prefix of [TENANT_PREFIX, UPLOADS_PREFIX]) {
+      props.uploads.grantRead(worker, `${prefix}*`);
+      acknowledgeBucketGrant(this.worker, props.uploads, 'read', `${prefix}*`);
+    }
     props.outputs.grantPut(worker, `${TENANT_PREFIX}*`);
-    acknowledgeBucketGrant(this.worker, props.uploads, 'read', `${TENANT_PREFIX}*`);
     acknowledgeBucketGrant(this.worker, props.outputs, 'put', `${TENANT_PREFIX}*`);
     props.table.grantReadWriteData(worker);
 

@@ -6,6 +6,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -19,7 +20,8 @@ import type { StageConfig } from '../config.js';
 
 export interface MonitoringProps {
   config: StageConfig;
-  ingestQueue: IQueue;
+  /** The job queues, one per priority. */
+  queues: IQueue[];
   deadLetterQueue: IQueue;
   functions: Record<string, IFunction>;
   httpApi: HttpApi;
@@ -83,8 +85,18 @@ export class Monitoring extends Construct {
     );
     alarm(
       'IngestBacklogAge',
-      `The oldest ingest message is older than ${thresholds.ingestBacklogAgeSeconds} s: workers are not keeping up.`,
-      props.ingestQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      `The oldest job message of some priority is older than ${thresholds.ingestBacklogAgeSeconds} s: workers are not keeping up.`,
+      new MathExpression({
+        expression: `MAX([${props.queues.map((_, i) => `q${i}`).join(',')}])`,
+        usingMetrics: Object.fromEntries(
+          props.queues.map((queue, i) => [
+            `q${i}`,
+            queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+          ]),
+        ),
+        period: FIVE_MINUTES,
+        label: 'Oldest job message (any priority)',
+      }),
       thresholds.ingestBacklogAgeSeconds,
       3,
     );
@@ -114,12 +126,12 @@ export class Monitoring extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: prefix });
     this.dashboard.addWidgets(
       new GraphWidget({
-        title: 'Ingest queue',
+        title: 'Job queues (per priority) and DLQ',
         left: [
-          props.ingestQueue.metricApproximateNumberOfMessagesVisible(),
+          ...props.queues.map((queue) => queue.metricApproximateNumberOfMessagesVisible()),
           props.deadLetterQueue.metricApproximateNumberOfMessagesVisible(),
         ],
-        right: [props.ingestQueue.metricApproximateAgeOfOldestMessage()],
+        right: props.queues.map((queue) => queue.metricApproximateAgeOfOldestMessage()),
       }),
       new GraphWidget({
         title: 'HTTP API',

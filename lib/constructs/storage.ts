@@ -9,6 +9,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { UPLOADS_PREFIX } from '../../src/core/keys.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeNag } from '../nag.js';
 
@@ -84,12 +85,13 @@ export class Storage extends Construct {
       ],
       lifecycleRules: [
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        {
-          // Uploads are inputs, not the archive: unprocessed (abandoned) or processed, they go after N days.
-          id: 'expire-tenant-uploads',
-          prefix: TENANT_PREFIX,
+        // Uploads are inputs, not the archive: unprocessed (abandoned) or processed, they go after N days,
+        // the presigned ones (uploads/) and the tenants' own sources (t/) alike.
+        ...[UPLOADS_PREFIX, TENANT_PREFIX].map((prefix) => ({
+          id: `expire-${prefix.replace('/', '')}`,
+          prefix,
           expiration: Duration.days(config.abandonedUploadExpiryDays),
-        },
+        })),
         ...versionRules,
       ],
     });

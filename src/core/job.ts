@@ -34,7 +34,8 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
 
 export const isTerminal = (status: JobStatus) => TERMINAL_STATUSES.includes(status);
 
-export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
+export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
+export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 
 export const MetadataPolicy = z.enum(['strip', 'preserve', 'selective']);

@@ -1,11 +1,21 @@
-/**
- * Object keys are generated server-side and always live under the tenant's prefix:
- *   uploads bucket: t/{tenant}/uploads/{jobId}/{fileName}
- *   outputs bucket: t/{tenant}/jobs/{jobId}/{outputName}.{ext}
- * Output keys are deterministic, so a retried or duplicated job overwrites rather than adds.
- */
-const UPLOAD_KEY = /^t\/([a-z0-9][a-z0-9-]{0,62})\/uploads\/([0-9A-HJKMNP-TV-Z]{26})\/([^/]+)$/;
+import type { Priority } from './job.js';
 
+/**
+ * Object keys are generated server-side:
+ *   uploads bucket, presigned uploads:  uploads/{priority}/t/{tenant}/{jobId}/{fileName}
+ *   uploads bucket, the tenant's own:   t/{tenant}/...            (sources for POST /jobs)
+ *   outputs bucket:                      t/{tenant}/jobs/{jobId}/{outputName}.{ext}
+ * The priority leads the upload key so that S3 event notifications (which filter by prefix) route each
+ * upload straight to its priority's queue, with no router hop. Output keys are deterministic, so a
+ * retried or duplicated job overwrites rather than adds.
+ */
+const PRIORITIES = '(urgent|high|normal|low)';
+const TENANT = '([a-z0-9][a-z0-9-]{0,62})';
+const JOB_ID = '([0-9A-HJKMNP-TV-Z]{26})';
+const UPLOAD_KEY = new RegExp(`^uploads/${PRIORITIES}/t/${TENANT}/${JOB_ID}/([^/]+)$`);
+
+export const UPLOADS_PREFIX = 'uploads/';
+export const uploadsPrefixFor = (priority: Priority) => `${UPLOADS_PREFIX}${priority}/`;
 export const tenantPrefix = (tenant: string) => `t/${tenant}/`;
 
 export function safeFileName(name: string): string {
@@ -14,18 +24,30 @@ export function safeFileName(name: string): string {
   return (cleaned || 'file').slice(0, 200);
 }
 
-export const uploadKey = (tenant: string, jobId: string, fileName: string) =>
-  `${tenantPrefix(tenant)}uploads/${jobId}/${safeFileName(fileName)}`;
+export const uploadKey = (tenant: string, jobId: string, fileName: string, priority: Priority = 'normal') =>
+  `${uploadsPrefixFor(priority)}${tenantPrefix(tenant)}${jobId}/${safeFileName(fileName)}`;
 
 export const outputKey = (tenant: string, jobId: string, outputName: string, ext: string) =>
   `${tenantPrefix(tenant)}jobs/${jobId}/${outputName}.${ext}`;
 
-export function parseUploadKey(key: string): { tenant: string; jobId: string; fileName: string } | undefined {
+export function parseUploadKey(
+  key: string,
+): { priority: Priority; tenant: string; jobId: string; fileName: string } | undefined {
   const match = UPLOAD_KEY.exec(key);
   if (!match) return undefined;
-  const [, tenant, jobId, fileName] = match as unknown as [string, string, string, string];
-  return { tenant, jobId, fileName };
+  const [, priority, tenant, jobId, fileName] = match as unknown as [
+    string,
+    Priority,
+    string,
+    string,
+    string,
+  ];
+  return { priority, tenant, jobId, fileName };
 }
 
-export const isUnderTenant = (tenant: string, key: string) =>
-  key.startsWith(tenantPrefix(tenant)) && !key.includes('..');
+/** The key is the tenant's: under its own prefix, or one of its presigned uploads. */
+export function isUnderTenant(tenant: string, key: string): boolean {
+  if (key.includes('..')) return false;
+  if (key.startsWith(tenantPrefix(tenant))) return true;
+  return parseUploadKey(key)?.tenant === tenant;
+}

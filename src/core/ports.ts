@@ -1,4 +1,4 @@
-import type { Job, JobStatus } from './job.js';
+import type { Job, JobStatus, Priority } from './job.js';
 
 /** Thrown by a store when a conditional write finds the job in a state it may not leave. */
 export class ConditionFailedError extends Error {
@@ -93,5 +93,6 @@ export interface ObjectStore {
 
 /** Hands a job to the workers (the ingest queue in AWS). */
 export interface JobQueue {
-  enqueue(message: { tenant: string; jobId: string }): Promise<void>;
+  /** Onto the queue of the job's priority. */
+  enqueue(message: { tenant: string; jobId: string; priority: Priority }): Promise<void>;
 }

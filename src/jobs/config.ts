@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Priority } from '../core/job.js';
 
 /** Function configuration, from the environment the CDK stack sets (and the local runtime resolves). */
 const ConfigSchema = z.object({
@@ -12,7 +13,10 @@ const ConfigSchema = z.object({
     .default(50 * 1024 * 1024),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(150),
-  INGEST_QUEUE_URL: z.string().optional(),
+  QUEUE_URL_URGENT: z.string().optional(),
+  QUEUE_URL_HIGH: z.string().optional(),
+  QUEUE_URL_NORMAL: z.string().optional(),
+  QUEUE_URL_LOW: z.string().optional(),
 });
 
 export interface PipelineConfig {
@@ -22,7 +26,8 @@ export interface PipelineConfig {
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
   jobLeaseMs: number;
-  ingestQueueUrl?: string;
+  /** Only the api function sends to the queues. */
+  queueUrls?: Record<Priority, string>;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
@@ -39,6 +44,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig
     maxUploadBytes: c.MAX_UPLOAD_BYTES,
     uploadUrlTtlSeconds: c.UPLOAD_URL_TTL_SECONDS,
     jobLeaseMs: c.JOB_LEASE_SECONDS * 1000,
-    ingestQueueUrl: c.INGEST_QUEUE_URL,
+    queueUrls:
+      c.QUEUE_URL_URGENT && c.QUEUE_URL_HIGH && c.QUEUE_URL_NORMAL && c.QUEUE_URL_LOW
+        ? {
+            urgent: c.QUEUE_URL_URGENT,
+            high: c.QUEUE_URL_HIGH,
+            normal: c.QUEUE_URL_NORMAL,
+            low: c.QUEUE_URL_LOW,
+          }
+        : undefined,
   };
 }

@@ -54,7 +54,12 @@ export class JobService {
     const { job, created } = await this.createOnce(tenant, request, idempotencyKey, (jobId) => ({
       status: 'AWAITING_UPLOAD',
       request: jobRequest,
-      source: { bucket: config.uploadsBucket, key: uploadKey(tenant, jobId, fileName), contentType, size },
+      source: {
+        bucket: config.uploadsBucket,
+        key: uploadKey(tenant, jobId, fileName, jobRequest.priority),
+        contentType,
+        size,
+      },
     }));
     let upload: PresignedPost | undefined;
     if (job.status === 'AWAITING_UPLOAD') {
@@ -97,7 +102,9 @@ export class JobService {
       },
     }));
     // Enqueue again on a replay too: a crash between create and enqueue must not strand the job.
-    if (job.status === 'QUEUED') await this.deps.queue.enqueue({ tenant, jobId: job.jobId });
+    if (job.status === 'QUEUED') {
+      await this.deps.queue.enqueue({ tenant, jobId: job.jobId, priority: job.request.priority });
+    }
     return { job: await this.view(job), created };
   }
 

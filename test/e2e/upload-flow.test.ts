@@ -41,7 +41,7 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
     const data = readFixture('Landscape_6.jpg');
     const created = await client.upload(data, 'Landscape 6.jpg', 'image/jpeg');
     expect(created.status).toBe('AWAITING_UPLOAD');
-    expect(created.source.key).toBe(`t/demo/uploads/${created.id}/Landscape_6.jpg`);
+    expect(created.source.key).toBe(`uploads/normal/t/demo/${created.id}/Landscape_6.jpg`);
 
     const job = await settled(created.id);
     expect(job).toMatchObject({ status: 'COMPLETED', progress: 100, stage: 'done' });

@@ -57,11 +57,18 @@ describe('monitoring (prod)', () => {
     const byName = Object.fromEntries(
       ofType(templates.prod, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName, a.Properties]),
     );
-    expect(byName['media-pipeline-prod-ingest-backlog-age']).toMatchObject({
-      MetricName: 'ApproximateAgeOfOldestMessage',
-      Threshold: thresholds.ingestBacklogAgeSeconds,
-      EvaluationPeriods: 3,
-    });
+    const backlog = byName['media-pipeline-prod-ingest-backlog-age'];
+    expect(backlog).toMatchObject({ Threshold: thresholds.ingestBacklogAgeSeconds, EvaluationPeriods: 3 });
+    // The oldest message of any priority queue: MAX over the four queues' ages.
+    const metrics = backlog.Metrics as Json[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('MAX([q0,q1,q2,q3])');
+    const queues = metrics
+      .filter((m) => m.MetricStat)
+      .map((m) => {
+        expect(m.MetricStat.Metric.MetricName).toBe('ApproximateAgeOfOldestMessage');
+        return m.MetricStat.Metric.Dimensions[0].Value['Fn::GetAtt'][0];
+      });
+    expect(queues.sort()).toEqual(['IngestHighQueue', 'IngestLowQueue', 'IngestQueue', 'IngestUrgentQueue']);
     expect(byName['media-pipeline-prod-api5xx']).toMatchObject({ Threshold: thresholds.api5xxPer5Minutes });
     expect(byName['media-pipeline-prod-dead-letters']).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',

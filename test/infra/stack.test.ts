@@ -66,6 +66,20 @@ function mappingOf(resources: Resources, functionId: string): CfnResource {
   return (found[0] as [string, CfnResource])[1];
 }
 
+const workerMappings = (resources: Resources, functionId: string) =>
+  ofType(resources, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, esm]) => esm.Properties.FunctionName?.Ref === functionId)
+    .map(([, esm]) => esm);
+
+/** The queues a function's event source mappings read, by logical id. */
+const workerQueues = (resources: Resources, functionId: string): Resources =>
+  Object.fromEntries(
+    workerMappings(resources, functionId).map((esm) => {
+      const id = getAttId(esm.Properties.EventSourceArn);
+      return [id, resources[id] as CfnResource];
+    }),
+  );
+
 /** `{ 'Fn::GetAtt': [id, 'Arn'] }` → id */
 const getAttId = (value: Json): string => {
   expect(value?.['Fn::GetAtt']?.[1]).toBe('Arn');
@@ -81,43 +95,51 @@ describe('MediaPipeline stack (dev)', () => {
     expect(dev().stack.resolve(dev().stack.region)).toEqual({ Ref: 'AWS::Region' });
   });
 
-  it('gives the ingest queue a visibility timeout of at least 6x the worker timeout', () => {
+  it('gives every priority queue a visibility timeout of at least 6x the worker timeout', () => {
     const { resources } = dev();
     const [workerId, worker] = functionByEntry(resources, ENTRIES.worker);
-    const queueId = getAttId(mappingOf(resources, workerId).Properties.EventSourceArn);
-    const queue = resources[queueId] as CfnResource;
-    expect(queue.Type).toBe('AWS::SQS::Queue');
+    const queues = workerQueues(resources, workerId);
+    expect(Object.keys(queues).sort()).toEqual([
+      'IngestHighQueue',
+      'IngestLowQueue',
+      'IngestQueue',
+      'IngestUrgentQueue',
+    ]);
     expect(worker.Properties.Timeout).toBeGreaterThan(0);
-    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
+    }
     expect(worker.Properties.Environment.Variables.JOB_LEASE_SECONDS).toBe(
       String(worker.Properties.Timeout + 30),
     );
   });
 
-  it('redrives the ingest queue to a 14-day DLQ after at least 5 receives, consumed by the dead-letter function', () => {
+  it('redrives every priority queue to one 14-day DLQ after at least 5 receives, consumed by the dead-letter function', () => {
     const { resources } = dev();
     const [workerId] = functionByEntry(resources, ENTRIES.worker);
-    const queue = resources[
-      getAttId(mappingOf(resources, workerId).Properties.EventSourceArn)
-    ] as CfnResource;
-    const redrive = queue.Properties.RedrivePolicy;
-    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
-    const dlqId = getAttId(redrive.deadLetterTargetArn);
-    expect(resources[dlqId]?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    const dlqIds = new Set<string>();
+    for (const queue of Object.values(workerQueues(resources, workerId))) {
+      const redrive = queue.Properties.RedrivePolicy;
+      expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+      dlqIds.add(getAttId(redrive.deadLetterTargetArn));
+    }
+    expect([...dlqIds]).toEqual(['IngestDeadLetterQueue']);
+    expect(resources.IngestDeadLetterQueue?.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
 
     const [deadLetterId, deadLetter] = functionByEntry(resources, ENTRIES.deadLetter);
     const dlqMapping = mappingOf(resources, deadLetterId);
-    expect(getAttId(dlqMapping.Properties.EventSourceArn)).toBe(dlqId);
+    expect(getAttId(dlqMapping.Properties.EventSourceArn)).toBe('IngestDeadLetterQueue');
     expect(dlqMapping.Properties.BatchSize).toBe(10);
-    expect(resources[dlqId]?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+    expect(resources.IngestDeadLetterQueue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
       deadLetter.Properties.Timeout,
     );
   });
 
-  it('encrypts both queues (SSE-SQS) and denies non-TLS access to them', () => {
+  it('encrypts every queue (SSE-SQS) and denies non-TLS access to them', () => {
     const { resources, template } = dev();
     const queues = ofType(resources, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(2);
+    expect(queues).toHaveLength(5);
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -131,18 +153,27 @@ describe('MediaPipeline stack (dev)', () => {
     }
   });
 
-  it('reports batch item failures on every event source mapping', () => {
-    const mappings = ofType(dev().resources, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(2);
+  it('reports batch item failures on every event source mapping; each priority has its own concurrency cap', () => {
+    const { resources } = dev();
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(5);
     for (const [, esm] of mappings) {
       expect(esm.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
-    const [workerId] = functionByEntry(dev().resources, ENTRIES.worker);
-    const workerMapping = mappingOf(dev().resources, workerId);
-    expect(workerMapping.Properties.BatchSize).toBe(5);
-    expect(workerMapping.Properties.ScalingConfig).toEqual({
-      MaximumConcurrency: stageConfig('dev').worker.maxConcurrency,
-    });
+    const [workerId] = functionByEntry(resources, ENTRIES.worker);
+    const caps = stageConfig('dev').worker.maxConcurrency;
+    const byQueue = Object.fromEntries(
+      workerMappings(resources, workerId).map((esm) => [
+        getAttId(esm.Properties.EventSourceArn),
+        esm.Properties,
+      ]),
+    );
+    expect(byQueue.IngestUrgentQueue?.ScalingConfig).toEqual({ MaximumConcurrency: caps.urgent });
+    expect(byQueue.IngestHighQueue?.ScalingConfig).toEqual({ MaximumConcurrency: caps.high });
+    expect(byQueue.IngestQueue?.ScalingConfig).toEqual({ MaximumConcurrency: caps.normal });
+    expect(byQueue.IngestLowQueue?.ScalingConfig).toEqual({ MaximumConcurrency: caps.low });
+    for (const esm of Object.values(byQueue)) expect(esm.BatchSize).toBe(5);
+    expect(caps.low).toBeLessThan(caps.urgent);
   });
 
   it('blocks public access, encrypts and requires TLS on every bucket', () => {
@@ -181,40 +212,38 @@ describe('MediaPipeline stack (dev)', () => {
     }
   });
 
-  it('lets browsers POST to the uploads bucket and expires abandoned uploads under t/', () => {
+  it('lets browsers POST to the uploads bucket and expires uploads under uploads/ and t/', () => {
     const uploads = dev().resources.UploadsBucket as CfnResource;
     expect(uploads.Properties.CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({ AllowedMethods: expect.arrayContaining(['POST', 'PUT']) }),
     ]);
+    const days = stageConfig('dev').abandonedUploadExpiryDays;
     expect(uploads.Properties.LifecycleConfiguration.Rules).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
-        expect.objectContaining({
-          Prefix: 't/',
-          ExpirationInDays: stageConfig('dev').abandonedUploadExpiryDays,
-          Status: 'Enabled',
-        }),
+        expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: days, Status: 'Enabled' }),
+        expect.objectContaining({ Prefix: 't/', ExpirationInDays: days, Status: 'Enabled' }),
       ]),
     );
   });
 
-  it('sends ObjectCreated events under t/ of the uploads bucket to the ingest queue', () => {
+  it('routes ObjectCreated events under uploads/{priority}/ to that priority’s queue', () => {
     const { resources } = dev();
     const notifications = ofType(resources, 'Custom::S3BucketNotifications');
     expect(notifications).toHaveLength(1);
     const [, notification] = notifications[0] as [string, CfnResource];
     expect(notification.Properties.BucketName).toEqual({ Ref: 'UploadsBucket' });
-    const [workerId] = functionByEntry(resources, ENTRIES.worker);
-    const ingestQueueId = getAttId(mappingOf(resources, workerId).Properties.EventSourceArn);
-    expect(notification.Properties.NotificationConfiguration).toEqual({
-      QueueConfigurations: [
-        {
-          Events: ['s3:ObjectCreated:*'],
-          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 't/' }] } },
-          QueueArn: { 'Fn::GetAtt': [ingestQueueId, 'Arn'] },
-        },
-      ],
-    });
+    const routes = notification.Properties.NotificationConfiguration.QueueConfigurations.map((q: Json) => [
+      q.Filter.Key.FilterRules,
+      getAttId(q.QueueArn),
+      q.Events,
+    ]);
+    expect(routes).toEqual([
+      [[{ Name: 'prefix', Value: 'uploads/urgent/' }], 'IngestUrgentQueue', ['s3:ObjectCreated:*']],
+      [[{ Name: 'prefix', Value: 'uploads/high/' }], 'IngestHighQueue', ['s3:ObjectCreated:*']],
+      [[{ Name: 'prefix', Value: 'uploads/normal/' }], 'IngestQueue', ['s3:ObjectCreated:*']],
+      [[{ Name: 'prefix', Value: 'uploads/low/' }], 'IngestLowQueue', ['s3:ObjectCreated:*']],
+    ]);
   });
 
   it('holds jobs, idempotency records and API keys in one pk/sk table', () => {
@@ -313,7 +342,10 @@ describe('MediaPipeline stack (dev)', () => {
         'JOBS_TABLE',
         'MAX_UPLOAD_BYTES',
         'UPLOAD_URL_TTL_SECONDS',
-        'INGEST_QUEUE_URL',
+        'QUEUE_URL_URGENT',
+        'QUEUE_URL_HIGH',
+        'QUEUE_URL_NORMAL',
+        'QUEUE_URL_LOW',
       ].sort(),
     );
     expect(keys(ENTRIES.worker)).toEqual(
@@ -345,7 +377,10 @@ describe('MediaPipeline stack (dev)', () => {
       JOBS_TABLE: { Ref: 'JobsTable' },
       MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
       UPLOAD_URL_TTL_SECONDS: '900',
-      INGEST_QUEUE_URL: { Ref: 'IngestQueue' },
+      QUEUE_URL_URGENT: { Ref: 'IngestUrgentQueue' },
+      QUEUE_URL_HIGH: { Ref: 'IngestHighQueue' },
+      QUEUE_URL_NORMAL: { Ref: 'IngestQueue' },
+      QUEUE_URL_LOW: { Ref: 'IngestLowQueue' },
       STAGE: 'dev',
       POWERTOOLS_SERVICE_NAME: 'media-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: 'MediaPipeline',
@@ -420,9 +455,11 @@ describe('per-stage settings', () => {
       const { resources, template } = synthesized[stage];
       const [workerId, worker] = functionByEntry(resources, ENTRIES.worker);
       expect(worker.Properties.MemorySize).toBe(config.worker.memoryMb);
-      expect(mappingOf(resources, workerId).Properties.ScalingConfig.MaximumConcurrency).toBe(
-        config.worker.maxConcurrency,
-      );
+      expect(
+        workerMappings(resources, workerId)
+          .map((esm) => esm.Properties.ScalingConfig.MaximumConcurrency)
+          .sort((a, b) => a - b),
+      ).toEqual(Object.values(config.worker.maxConcurrency).sort((a, b) => a - b));
       const [, api] = functionByEntry(resources, ENTRIES.api);
       expect(api.Properties.ReservedConcurrentExecutions).toBe(config.api.reservedConcurrency);
       expect(api.Properties.Environment.Variables.STAGE).toBe(stage);

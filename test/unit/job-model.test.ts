@@ -49,17 +49,22 @@ describe('keys', () => {
   const jobId = '01JZ5Y8Q9W3E4R5T6Y7V8H9K0P';
 
   it('round-trips upload keys and sanitises file names', () => {
-    const key = uploadKey('acme', jobId, '../../etc/my photo.jpg');
-    expect(key).toBe(`t/acme/uploads/${jobId}/my_photo.jpg`);
-    expect(parseUploadKey(key)).toEqual({ tenant: 'acme', jobId, fileName: 'my_photo.jpg' });
+    const key = uploadKey('acme', jobId, '../../etc/my photo.jpg', 'urgent');
+    expect(key).toBe(`uploads/urgent/t/acme/${jobId}/my_photo.jpg`);
+    expect(parseUploadKey(key)).toEqual({ priority: 'urgent', tenant: 'acme', jobId, fileName: 'my_photo.jpg' });
+    expect(uploadKey('acme', jobId, 'a.jpg')).toBe(`uploads/normal/t/acme/${jobId}/a.jpg`);
   });
 
   it('scopes keys to the tenant prefix', () => {
-    expect(isUnderTenant('acme', `t/acme/uploads/${jobId}/a.jpg`)).toBe(true);
+    expect(isUnderTenant('acme', `t/acme/library/a.jpg`)).toBe(true);
+    expect(isUnderTenant('acme', `uploads/low/t/acme/${jobId}/a.jpg`)).toBe(true);
+    expect(isUnderTenant('acme', `uploads/low/t/acme-evil/${jobId}/a.jpg`)).toBe(false);
     expect(isUnderTenant('acme', `t/acme-evil/uploads/${jobId}/a.jpg`)).toBe(false);
+    expect(isUnderTenant('acme', `uploads/whenever/t/acme/${jobId}/a.jpg`)).toBe(false);
     expect(isUnderTenant('acme', 't/other/a.jpg')).toBe(false);
     expect(isUnderTenant('acme', 't/acme/../other/a.jpg')).toBe(false);
     expect(parseUploadKey('t/acme/elsewhere/a.jpg')).toBeUndefined();
+    expect(parseUploadKey(`uploads/normal/t/acme/${jobId}/sub/a.jpg`)).toBeUndefined();
   });
 
   it('makes output keys deterministic', () => {

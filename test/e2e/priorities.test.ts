@@ -1,0 +1,78 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { readFixture } from '../support/fixtures.js';
+import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
+
+let pipeline: LocalPipeline;
+let client: ReturnType<typeof pipelineClient>;
+const SOURCE_KEY = 't/demo/library/photo.jpg';
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline();
+  client = pipelineClient(pipeline);
+  const s3 = new S3Client({
+    endpoint: pipeline.stack.s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  // Big enough that the backlog takes a while to drain (about 0.1 s of work per job here).
+  const photo = await sharp(readFixture('2569067123_aca715a2ee_o.jpg')).resize(1400).jpeg().toBuffer();
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: pipeline.stack.outputs.UploadsBucketName,
+      Key: SOURCE_KEY,
+      Body: photo,
+      ContentType: 'image/jpeg',
+    }),
+  );
+  s3.destroy();
+});
+
+afterAll(async () => {
+  client?.close();
+  await pipeline?.stop();
+});
+
+const submit = async (priority: string) => {
+  const response = await client.api<JobBody>('POST', '/jobs', {
+    body: { source: { key: SOURCE_KEY }, priority, outputs: { preset: 'thumbnail' } },
+  });
+  expect(response.status).toBe(202);
+  return response.body.id;
+};
+
+describe('priorities: a low-priority backlog does not delay urgent work', () => {
+  it('routes an urgent upload by its key prefix to the urgent queue and completes it', async () => {
+    const job = await client.upload(readFixture('Landscape_2.jpg'), 'urgent.jpg', 'image/jpeg', {
+      priority: 'urgent',
+    });
+    expect(job.source.key).toBe(`uploads/urgent/t/demo/${job.id}/urgent.jpg`);
+    await pipeline.stack.idle(60_000);
+    expect((await client.job(job.id)).status).toBe('COMPLETED');
+  });
+
+  it('completes 5 urgent jobs submitted behind 300 low-priority ones before 30 more low ones finish', async () => {
+    const low: string[] = [];
+    for (let chunk = 0; chunk < 300; chunk += 25) {
+      low.push(...(await Promise.all(Array.from({ length: 25 }, () => submit('low')))));
+    }
+    const urgentSubmittedAt = Date.now();
+    const urgent = await Promise.all(Array.from({ length: 5 }, () => submit('urgent')));
+    await pipeline.stack.idle(180_000);
+
+    const finished = async (ids: string[]) => {
+      const jobs = await Promise.all(ids.map((id) => client.job(id)));
+      for (const job of jobs) expect(job.status).toBe('COMPLETED');
+      return jobs.map((job) => Date.parse(job.completedAt ?? ''));
+    };
+    const urgentDone = Math.max(...(await finished(urgent)));
+    const lowDone = await finished(low);
+    const lowOvertaking = lowDone.filter((at) => at > urgentSubmittedAt && at <= urgentDone).length;
+    // The backlog was still there when the urgent jobs came: most low jobs finished after them.
+    expect(lowDone.filter((at) => at > urgentDone).length).toBeGreaterThan(100);
+    expect(lowOvertaking, `urgent jobs took ${urgentDone - urgentSubmittedAt} ms`).toBeLessThan(30);
+  }, 240_000);
+});
