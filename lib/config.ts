@@ -60,6 +60,8 @@ export interface StageConfig {
     /** Unhandled errors (incl. timeouts) per function per 5 minutes. */
     functionErrorsPer5Minutes: number;
   };
+  /** Unfinished jobs one tenant may have; submissions past it are refused with 429. */
+  maxActiveJobsPerTenant: number;
   /** S3 versioning on the data buckets (noncurrent versions expire after `noncurrentVersionDays`). */
   versionedBuckets: boolean;
   noncurrentVersionDays: number;
@@ -90,6 +92,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     alarms: false,
     alarmThresholds: { ingestBacklogAgeSeconds: 900, api5xxPer5Minutes: 5, functionErrorsPer5Minutes: 1 },
+    maxActiveJobsPerTenant: 1_000,
     versionedBuckets: false,
     noncurrentVersionDays: 1,
   },
@@ -115,6 +118,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     alarms: true,
     alarmThresholds: { ingestBacklogAgeSeconds: 900, api5xxPer5Minutes: 5, functionErrorsPer5Minutes: 1 },
+    maxActiveJobsPerTenant: 5_000,
     versionedBuckets: false,
     noncurrentVersionDays: 7,
   },
@@ -140,6 +144,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
     alarms: true,
     alarmThresholds: { ingestBacklogAgeSeconds: 600, api5xxPer5Minutes: 10, functionErrorsPer5Minutes: 3 },
+    maxActiveJobsPerTenant: 20_000,
     versionedBuckets: true,
     noncurrentVersionDays: 30,
   },

@@ -72,6 +72,7 @@ export class Api extends Construct {
         JOBS_TABLE: env.JOBS_TABLE,
         MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
         UPLOAD_URL_TTL_SECONDS: env.UPLOAD_URL_TTL_SECONDS,
+        MAX_ACTIVE_JOBS_PER_TENANT: String(config.maxActiveJobsPerTenant),
         QUEUE_URL_URGENT: props.queues.urgent.queueUrl,
         QUEUE_URL_HIGH: props.queues.high.queueUrl,
         QUEUE_URL_NORMAL: props.queues.normal.queueUrl,

@@ -1,6 +1,7 @@
 import type { CfnResource } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS } from '../../src/adapters/aws/jobs-table-layout.js';
 import type { StageConfig } from '../config.js';
 
 export interface JobTableProps {
@@ -12,7 +13,8 @@ export interface JobTableProps {
  *   jobs              pk TENANT#{tenant}   sk JOB#{ulid}
  *   idempotency keys  records keyed under the tenant (the job store owns their exact layout)
  *   API keys          pk APIKEY#{sha256 of the key}
- * No GSIs yet: every read is by tenant (newest first through the ULID sort key) or by exact key.
+ * One sparse GSI, `ActiveByTenant` (keys only): a tenant's unfinished jobs, for its admission limit.
+ * Every other read is by tenant (newest first through the ULID sort key) or by exact key.
  * No TTL attribute either: the design never relies on TTL deletion (the local emulator lacks it).
  */
 export class JobTable extends Construct {
@@ -22,13 +24,19 @@ export class JobTable extends Construct {
     super(scope, id);
     const { config } = props;
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: JOBS_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: JOBS_TABLE_KEYS.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: config.tableDeletionProtection,
       removalPolicy: config.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: ACTIVE_JOBS_INDEX.name,
+      partitionKey: { name: ACTIVE_JOBS_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: ACTIVE_JOBS_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
     });
     // A stable logical id: the local runtime looks the table up by it, and refactors never replace it.
     (this.table.node.defaultChild as CfnResource).overrideLogicalId('JobsTable');

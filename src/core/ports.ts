@@ -41,6 +41,8 @@ export interface JobStore {
     stage: string,
     progress: number,
   ): Promise<boolean>;
+  /** The tenant's unfinished jobs, counted up to `upTo` (reads stop there). */
+  countActive(tenant: string, upTo: number): Promise<number>;
   /** Stores key -> jobId unless present; returns what is stored. */
   reserveIdempotencyKey(
     tenant: string,

@@ -3,7 +3,11 @@ import { type ProblemDetails, problem } from '../core/errors.js';
 
 /** An error the HTTP adapter turns into an RFC 9457 problem-details response. */
 export class ApiProblem extends Error {
-  constructor(readonly details: ProblemDetails) {
+  constructor(
+    readonly details: ProblemDetails,
+    /** Response headers that belong to the problem, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
+  ) {
     super(details.detail ?? details.title);
     this.name = 'ApiProblem';
   }

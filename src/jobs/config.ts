@@ -13,6 +13,7 @@ const ConfigSchema = z.object({
     .default(50 * 1024 * 1024),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().positive().default(900),
   JOB_LEASE_SECONDS: z.coerce.number().int().positive().default(150),
+  MAX_ACTIVE_JOBS_PER_TENANT: z.coerce.number().int().positive().default(1000),
   QUEUE_URL_URGENT: z.string().optional(),
   QUEUE_URL_HIGH: z.string().optional(),
   QUEUE_URL_NORMAL: z.string().optional(),
@@ -26,6 +27,8 @@ export interface PipelineConfig {
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
   jobLeaseMs: number;
+  /** Unfinished jobs a tenant may have; submissions past it get 429. */
+  maxActiveJobsPerTenant: number;
   /** Only the api function sends to the queues. */
   queueUrls?: Record<Priority, string>;
 }
@@ -44,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig
     maxUploadBytes: c.MAX_UPLOAD_BYTES,
     uploadUrlTtlSeconds: c.UPLOAD_URL_TTL_SECONDS,
     jobLeaseMs: c.JOB_LEASE_SECONDS * 1000,
+    maxActiveJobsPerTenant: c.MAX_ACTIVE_JOBS_PER_TENANT,
     queueUrls:
       c.QUEUE_URL_URGENT && c.QUEUE_URL_HIGH && c.QUEUE_URL_NORMAL && c.QUEUE_URL_LOW
         ? {

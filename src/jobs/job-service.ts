@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
+import { problem } from '../core/errors.js';
 import { type Job, type JobRequest, SubmitJobRequest, UploadRequest } from '../core/job.js';
 import { isUnderTenant, uploadKey } from '../core/keys.js';
 import {
@@ -20,6 +21,9 @@ export interface JobServiceDeps {
   config: PipelineConfig;
   now?: () => number;
 }
+
+/** A hint, not a promise: jobs take seconds to minutes to finish. */
+const TENANT_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|heic|heif|tiff)$/;
 
@@ -146,6 +150,19 @@ export class JobService {
     }
   }
 
+  /** Per-tenant admission: a new job only while the tenant has fewer unfinished jobs than its limit. */
+  private async admit(tenant: string): Promise<void> {
+    const limit = this.deps.config.maxActiveJobsPerTenant;
+    const active = await this.deps.jobs.countActive(tenant, limit);
+    if (active < limit) return;
+    throw new ApiProblem(
+      problem(429, 'Too many active jobs', `the tenant has ${limit} unfinished jobs, its limit`, {
+        code: 'TENANT_LIMIT',
+      }),
+      { 'retry-after': String(TENANT_LIMIT_RETRY_AFTER_SECONDS) },
+    );
+  }
+
   private async mustGet(tenant: string, jobId: string): Promise<Job> {
     const job = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(jobId) ? await this.deps.jobs.get(tenant, jobId) : undefined;
     if (!job) throw ApiProblem.of(404, 'Job not found', `no job ${jobId}`, { code: 'NOT_FOUND' });
@@ -189,6 +206,7 @@ export class JobService {
       const existing = await this.deps.jobs.get(tenant, jobId);
       if (existing) return { job: existing, created: false };
     }
+    await this.admit(tenant);
     const timestamp = new Date(this.now()).toISOString();
     const job: Job = {
       tenant,

@@ -246,7 +246,7 @@ describe('MediaPipeline stack (dev)', () => {
     ]);
   });
 
-  it('holds jobs, idempotency records and API keys in one pk/sk table', () => {
+  it('holds jobs, idempotency records and API keys in one pk/sk table, with one sparse index', () => {
     const table = dev().resources.JobsTable as CfnResource;
     expect(table.Type).toBe('AWS::DynamoDB::Table');
     expect(table.Properties).toMatchObject({
@@ -257,12 +257,23 @@ describe('MediaPipeline stack (dev)', () => {
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'activeTenant', AttributeType: 'S' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
     });
-    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    // One sparse, keys-only index of unfinished jobs per tenant (admission limits).
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'ActiveByTenant',
+        KeySchema: [
+          { AttributeName: 'activeTenant', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
     expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
   });
 
@@ -342,6 +353,7 @@ describe('MediaPipeline stack (dev)', () => {
         'JOBS_TABLE',
         'MAX_UPLOAD_BYTES',
         'UPLOAD_URL_TTL_SECONDS',
+        'MAX_ACTIVE_JOBS_PER_TENANT',
         'QUEUE_URL_URGENT',
         'QUEUE_URL_HIGH',
         'QUEUE_URL_NORMAL',
@@ -377,6 +389,7 @@ describe('MediaPipeline stack (dev)', () => {
       JOBS_TABLE: { Ref: 'JobsTable' },
       MAX_UPLOAD_BYTES: String(50 * 1024 * 1024),
       UPLOAD_URL_TTL_SECONDS: '900',
+      MAX_ACTIVE_JOBS_PER_TENANT: String(stageConfig('dev').maxActiveJobsPerTenant),
       QUEUE_URL_URGENT: { Ref: 'IngestUrgentQueue' },
       QUEUE_URL_HIGH: { Ref: 'IngestHighQueue' },
       QUEUE_URL_NORMAL: { Ref: 'IngestQueue' },

@@ -51,7 +51,12 @@ describe('keys', () => {
   it('round-trips upload keys and sanitises file names', () => {
     const key = uploadKey('acme', jobId, '../../etc/my photo.jpg', 'urgent');
     expect(key).toBe(`uploads/urgent/t/acme/${jobId}/my_photo.jpg`);
-    expect(parseUploadKey(key)).toEqual({ priority: 'urgent', tenant: 'acme', jobId, fileName: 'my_photo.jpg' });
+    expect(parseUploadKey(key)).toEqual({
+      priority: 'urgent',
+      tenant: 'acme',
+      jobId,
+      fileName: 'my_photo.jpg',
+    });
     expect(uploadKey('acme', jobId, 'a.jpg')).toBe(`uploads/normal/t/acme/${jobId}/a.jpg`);
   });
 

@@ -12,7 +12,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ALLOWED_FROM, type Job, JobStatus } from '../../core/job.js';
+import { ALLOWED_FROM, isTerminal, type Job, JobStatus } from '../../core/job.js';
 import {
   type ApiKeyStore,
   ConditionFailedError,
@@ -21,6 +21,7 @@ import {
   type TransitionOptions,
 } from '../../core/ports.js';
 import { documentClientFor, dynamoDocumentClient } from './clients.js';
+import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS } from './jobs-table-layout.js';
 
 /**
  * Single-table layout (the CDK JobTable declares exactly these key attributes):
@@ -29,7 +30,7 @@ import { documentClientFor, dynamoDocumentClient } from './clients.js';
  *   API key           pk APIKEY#{sha256 hex}   sk APIKEY           tenant, createdAt
  * Job ids are ULIDs, so sk order is creation order and a descending Query lists newest first.
  */
-export const JOBS_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS };
 
 const tenantPk = (tenant: string) => `TENANT#${tenant}`;
 const JOB_PREFIX = 'JOB#';
@@ -84,7 +85,12 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...job, pk: tenantPk(job.tenant), sk: jobSk(job.jobId) },
+          Item: {
+            ...job,
+            pk: tenantPk(job.tenant),
+            sk: jobSk(job.jobId),
+            ...(isTerminal(job.status) ? {} : { activeTenant: job.tenant }),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -158,6 +164,12 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const values: Record<string, unknown> = { ':to': to, ':updatedAt': updatedAt ?? this.isoNow() };
     const sets = ['#status = :to', '#updatedAt = :updatedAt'];
     const removes: string[] = [];
+    names['#active'] = ACTIVE_JOBS_INDEX.partitionKey;
+    if (isTerminal(to)) removes.push('#active');
+    else {
+      sets.push('#active = :active');
+      values[':active'] = tenant;
+    }
     Object.entries(fields).forEach(([attribute, value], i) => {
       if (PROTECTED_ATTRIBUTES.has(attribute)) throw new TypeError(`transition may not set ${attribute}`);
       names[`#s${i}`] = attribute;
@@ -355,6 +367,29 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     }
   }
 
+  /** The tenant's unfinished jobs (not COMPLETED, FAILED or CANCELLED), counted up to `upTo`. */
+  async countActive(tenant: string, upTo: number): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: ACTIVE_JOBS_INDEX.name,
+          KeyConditionExpression: '#active = :tenant',
+          ExpressionAttributeNames: { '#active': ACTIVE_JOBS_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':tenant': tenant },
+          Select: 'COUNT',
+          Limit: upTo - count,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && count < upTo);
+    return count;
+  }
+
   /** Revokes a key; returns the tenant it belonged to, or undefined when no such key existed. */
   async deleteKeyHash(keyHash: string): Promise<string | undefined> {
     if (!KEY_HASH.test(keyHash)) return undefined;
@@ -399,7 +434,7 @@ function isConditionFailed(error: unknown): error is ConditionalCheckFailedExcep
 }
 
 function toJob(item: Record<string, unknown>): Job {
-  const { pk: _pk, sk: _sk, ...job } = item;
+  const { pk: _pk, sk: _sk, activeTenant: _active, ...job } = item;
   return job as unknown as Job;
 }
 

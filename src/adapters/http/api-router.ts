@@ -48,7 +48,7 @@ export function createApiRouter(deps: ApiRouterDeps) {
       if (!route) return problemResponse(problem(404, 'Not found', `no route ${event.routeKey}`));
       return await route(tenant, event);
     } catch (error) {
-      if (error instanceof ApiProblem) return problemResponse(error.details);
+      if (error instanceof ApiProblem) return problemResponse(error.details, error.headers);
       deps.onUnexpectedError?.(error);
       return problemResponse(problem(500, 'Internal error', 'the request could not be completed'));
     }

@@ -1,15 +1,12 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../../local/emulators.js';
 import { resetDefaultClients } from '../../../src/adapters/aws/clients.js';
-import {
-  DynamoDbJobStore,
-  InvalidCursorError,
-  JOBS_TABLE_KEYS,
-} from '../../../src/adapters/aws/dynamodb-job-store.js';
+import { DynamoDbJobStore, InvalidCursorError } from '../../../src/adapters/aws/dynamodb-job-store.js';
 import { ALLOWED_FROM, type Job, JobRequest, JobStatus } from '../../../src/core/job.js';
 import { ConditionFailedError } from '../../../src/core/ports.js';
+import { createJobsTable } from '../../support/jobs-table.js';
 
 const TABLE = 'jobs-adapter-test';
 const nextId = monotonicFactory();
@@ -20,20 +17,8 @@ let store: DynamoDbJobStore;
 beforeAll(async () => {
   emulators = await startEmulators();
   client = new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, maxAttempts: 2 });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: JOBS_TABLE_KEYS.partitionKey, AttributeType: 'S' },
-        { AttributeName: JOBS_TABLE_KEYS.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: JOBS_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-        { AttributeName: JOBS_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  // The table as the stack declares it (keys and the ActiveByTenant index).
+  await createJobsTable(client, TABLE);
   store = new DynamoDbJobStore({ tableName: TABLE, client });
 });
 
@@ -362,6 +347,27 @@ describe('API keys', () => {
     await store.putKeyHash(other, 'acme');
     await expect(store.putKeyHash(other, 'mallory')).rejects.toBeInstanceOf(ConditionFailedError);
     expect(await store.tenantForKeyHash(other)).toBe('acme');
+  });
+});
+
+describe('active jobs (admission)', () => {
+  it('counts a tenant’s unfinished jobs through the sparse index, and stops at the limit asked', async () => {
+    const tenant = 'counted';
+    const jobs = Array.from({ length: 5 }, () => makeJob(tenant, { status: 'QUEUED' }));
+    for (const job of jobs) await store.create(job);
+    await store.create(makeJob(tenant, { status: 'AWAITING_UPLOAD' }));
+    await store.create(makeJob('someone-else', { status: 'QUEUED' }));
+    expect(await store.countActive(tenant, 100)).toBe(6);
+    expect(await store.countActive(tenant, 3)).toBe(3);
+
+    // Terminal transitions leave the index; a retry (FAILED → QUEUED) joins it again.
+    const [first, second] = jobs as [Job, Job];
+    await store.transition(tenant, first.jobId, 'CANCELLED');
+    await store.transition(tenant, second.jobId, 'FAILED');
+    expect(await store.countActive(tenant, 100)).toBe(4);
+    await store.transition(tenant, second.jobId, 'QUEUED');
+    expect(await store.countActive(tenant, 100)).toBe(5);
+    expect(await store.get(tenant, second.jobId)).not.toHaveProperty('activeTenant');
   });
 });
 

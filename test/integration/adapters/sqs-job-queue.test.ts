@@ -32,7 +32,11 @@ afterAll(async () => {
 const receive = async (priority: Priority) =>
   (
     await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrls[priority], MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrls[priority],
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+      }),
     )
   ).Messages ?? [];
 
@@ -42,7 +46,9 @@ describe('SqsJobQueue (fauxqs)', () => {
     await queue.enqueue({ tenant: 'acme', jobId: JOB_ID, priority: 'urgent' });
     const urgent = await receive('urgent');
     expect(urgent).toHaveLength(1);
-    expect(parseIngestMessages(urgent[0]?.Body ?? '')).toEqual([{ kind: 'job', tenant: 'acme', jobId: JOB_ID }]);
+    expect(parseIngestMessages(urgent[0]?.Body ?? '')).toEqual([
+      { kind: 'job', tenant: 'acme', jobId: JOB_ID },
+    ]);
     for (const other of ['high', 'normal', 'low'] as const) expect(await receive(other)).toEqual([]);
   });
 

@@ -1,0 +1,82 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulators, startEmulators } from '../../local/emulators.js';
+import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import type { Priority } from '../../src/core/job.js';
+import { ApiProblem } from '../../src/jobs/api-problem.js';
+import type { PipelineConfig } from '../../src/jobs/config.js';
+import { JobService } from '../../src/jobs/job-service.js';
+import { createJobsTable } from '../support/jobs-table.js';
+
+// The use cases over the real adapters (dynalite, s3rver); only the queue is an in-memory port.
+const TABLE = 'jobs-service-test';
+const BUCKET = 'uploads-service-test';
+const LIMIT = 3;
+let emulators: Emulators;
+let dynamo: DynamoDBClient;
+let s3: S3Client;
+let service: JobService;
+const enqueued: { tenant: string; jobId: string; priority: Priority }[] = [];
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  dynamo = new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, maxAttempts: 2 });
+  s3 = new S3Client({ endpoint: emulators.s3.endpoint, forcePathStyle: true, maxAttempts: 2 });
+  await createJobsTable(dynamo, TABLE);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 't/acme/library/a.jpg', Body: 'x' }));
+  const config: PipelineConfig = {
+    uploadsBucket: BUCKET,
+    outputsBucket: 'outputs',
+    jobsTable: TABLE,
+    maxUploadBytes: 1024 * 1024,
+    uploadUrlTtlSeconds: 60,
+    jobLeaseMs: 60_000,
+    maxActiveJobsPerTenant: LIMIT,
+  };
+  service = new JobService({
+    jobs: new DynamoDbJobStore({ tableName: TABLE, client: dynamo }),
+    objects: new S3ObjectStore({ client: s3 }),
+    queue: { enqueue: async (message) => void enqueued.push(message) },
+    config,
+  });
+});
+
+afterAll(async () => {
+  dynamo?.destroy();
+  s3?.destroy();
+  await emulators?.stop();
+});
+
+const submit = (tenant: string, idempotencyKey?: string) =>
+  service.submit(tenant, { source: { key: `t/${tenant}/library/a.jpg` }, priority: 'high' }, idempotencyKey);
+
+describe('JobService: per-tenant admission limit', () => {
+  it('refuses the job past the limit with 429, Retry-After and a problem body; others are unaffected', async () => {
+    for (let i = 0; i < LIMIT; i++) expect((await submit('acme', `k${i}`)).created).toBe(true);
+    expect(enqueued.map((m) => m.priority)).toEqual(['high', 'high', 'high']);
+
+    const refused = await submit('acme').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiProblem);
+    expect((refused as ApiProblem).details).toMatchObject({ status: 429, code: 'TENANT_LIMIT' });
+    expect((refused as ApiProblem).headers['retry-after']).toBe('30');
+    // Nothing was created or enqueued for the refused request.
+    expect(enqueued).toHaveLength(LIMIT);
+    expect((await service.list('acme', {})).jobs).toHaveLength(LIMIT);
+
+    // A replay of an admitted request is still answered (it creates nothing).
+    const replay = await submit('acme', 'k0');
+    expect(replay.created).toBe(false);
+
+    // Another tenant has its own budget.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 't/other/library/a.jpg', Body: 'x' }));
+    expect((await submit('other')).created).toBe(true);
+
+    // A finished job frees its slot.
+    const [oldest] = (await service.list('acme', {})).jobs.slice(-1);
+    await service.cancel('acme', oldest?.id ?? '');
+    expect((await submit('acme')).created).toBe(true);
+  });
+});
