@@ -15,8 +15,9 @@ program
   .command('upload')
   .argument('<files...>', 'files to upload')
   .option('--preset <name>', 'output preset: web or thumbnail', 'web')
+  .option('--priority <level>', 'urgent, high, normal or low', 'normal')
   .option('--wait', 'follow each job until it completes or fails', false)
-  .action(async (files: string[], options: { preset: string; wait: boolean }) => {
+  .action(async (files: string[], options: { preset: string; priority: string; wait: boolean }) => {
     process.exitCode = await uploadCommand(files, { ...program.opts(), ...options });
   });
 

@@ -25,6 +25,7 @@ const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 interface UploadOptions {
   preset: string;
+  priority?: string;
   wait: boolean;
   api?: string;
   apiKey?: string;
@@ -58,6 +59,7 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
           contentType: contentTypeFor(path),
           size,
           outputs: { preset: options.preset },
+          priority: options.priority ?? 'normal',
         });
         const sent = await postFileToPresignedPost(
           created.upload,
