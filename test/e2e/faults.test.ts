@@ -90,21 +90,11 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
   });
 
   it('retries a worker that throws mid-job and ends COMPLETED once, with every output', async () => {
-    const created = await client.api<{
-      job: JobBody;
-      upload: { url: string; fields: Record<string, string> };
-    }>('POST', '/uploads', {
-      body: {
-        fileName: 'flaky.jpg',
-        contentType: 'image/jpeg',
-        size: PHOTO.length,
-        outputs: { preset: 'web' },
-      },
-    });
-    const spy = failOutputWrites(created.body.job.id, 1);
-    expect((await client.postFile(created.body.upload, PHOTO, 'image/jpeg')).status).toBe(204);
+    const created = await client.requestUpload('flaky.jpg', PHOTO.length);
+    const spy = failOutputWrites(created.job.id, 1);
+    expect((await client.postFile(created.upload, PHOTO, 'image/jpeg')).status).toBe(204);
     await pipeline.stack.idle(60_000);
-    const job = await client.job(created.body.job.id);
+    const job = await client.job(created.job.id);
     expect(job.status).toBe('COMPLETED');
     expect(job.error).toBeUndefined();
     expect(job.outputs).toHaveLength(4);
@@ -113,23 +103,13 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
   });
 
   it('dead-letters a message that fails every delivery: the job ends FAILED with RETRIES_EXHAUSTED; others complete', async () => {
-    const poisoned = await client.api<{
-      job: JobBody;
-      upload: { url: string; fields: Record<string, string> };
-    }>('POST', '/uploads', {
-      body: {
-        fileName: 'poison.jpg',
-        contentType: 'image/jpeg',
-        size: PHOTO.length,
-        outputs: { preset: 'web' },
-      },
-    });
-    const spy = failOutputWrites(poisoned.body.job.id, Number.POSITIVE_INFINITY);
-    expect((await client.postFile(poisoned.body.upload, PHOTO, 'image/jpeg')).status).toBe(204);
+    const poisoned = await client.requestUpload('poison.jpg', PHOTO.length);
+    const spy = failOutputWrites(poisoned.job.id, Number.POSITIVE_INFINITY);
+    expect((await client.postFile(poisoned.upload, PHOTO, 'image/jpeg')).status).toBe(204);
     const healthy = await client.upload(PHOTO, 'healthy.jpg', 'image/jpeg');
     await pipeline.stack.idle(60_000);
 
-    const job = await client.job(poisoned.body.job.id);
+    const job = await client.job(poisoned.job.id);
     expect(job.status).toBe('FAILED');
     expect(job.error).toMatchObject({ code: 'RETRIES_EXHAUSTED', retryable: false });
     // One failed delivery per receive, up to the ingest queue's maxReceiveCount, then the DLQ.

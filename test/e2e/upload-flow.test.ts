@@ -115,25 +115,15 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
 
   it('cancels a job awaiting upload; a later upload leaves it CANCELLED', async () => {
     const data = readFixture('Landscape_1.jpg');
-    const created = await client.api<{
-      job: JobBody;
-      upload: { url: string; fields: Record<string, string> };
-    }>('POST', '/uploads', {
-      body: {
-        fileName: 'late.jpg',
-        contentType: 'image/jpeg',
-        size: data.length,
-        outputs: { preset: 'web' },
-      },
-    });
-    const cancelled = await client.api<JobBody>('DELETE', `/jobs/${created.body.job.id}`);
+    const created = await client.requestUpload('late.jpg', data.length);
+    const cancelled = await client.api<JobBody>('DELETE', `/jobs/${created.job.id}`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
-    expect((await client.postFile(created.body.upload, data, 'image/jpeg')).status).toBe(204);
-    const job = await settled(created.body.job.id);
+    expect((await client.postFile(created.upload, data, 'image/jpeg')).status).toBe(204);
+    const job = await settled(created.job.id);
     expect(job.status).toBe('CANCELLED');
     expect(job.outputs).toBeUndefined();
-    const again = await client.api('DELETE', `/jobs/${created.body.job.id}`);
+    const again = await client.api('DELETE', `/jobs/${created.job.id}`);
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'INVALID_STATE' });
   });
@@ -141,17 +131,12 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
 
 describe('local pipeline: bad input is refused clearly and loses nothing', () => {
   it('refuses a file larger than the declared size at the presigned POST (content-length-range)', async () => {
-    const created = await client.api<{
-      job: JobBody;
-      upload: { url: string; fields: Record<string, string> };
-    }>('POST', '/uploads', {
-      body: { fileName: 'big.jpg', contentType: 'image/jpeg', size: 1000, outputs: { preset: 'web' } },
-    });
-    const posted = await client.postFile(created.body.upload, Buffer.alloc(2000, 1), 'image/jpeg');
+    const created = await client.requestUpload('big.jpg', 1000);
+    const posted = await client.postFile(created.upload, Buffer.alloc(2000, 1), 'image/jpeg');
     expect(posted.status).toBe(400);
     expect(posted.body).toContain('EntityTooLarge');
     await pipeline.stack.idle();
-    expect((await client.job(created.body.job.id)).status).toBe('AWAITING_UPLOAD');
+    expect((await client.job(created.job.id)).status).toBe('AWAITING_UPLOAD');
   });
 
   it('refuses a declared size over the stage limit with a 413 problem', async () => {
@@ -164,13 +149,8 @@ describe('local pipeline: bad input is refused clearly and loses nothing', () =>
   });
 
   it('refuses a zero-byte upload by policy, and fails a zero-byte object submitted by key', async () => {
-    const created = await client.api<{
-      job: JobBody;
-      upload: { url: string; fields: Record<string, string> };
-    }>('POST', '/uploads', {
-      body: { fileName: 'empty.jpg', contentType: 'image/jpeg', size: 10, outputs: { preset: 'web' } },
-    });
-    const posted = await client.postFile(created.body.upload, Buffer.alloc(0), 'image/jpeg');
+    const created = await client.requestUpload('empty.jpg', 10);
+    const posted = await client.postFile(created.upload, Buffer.alloc(0), 'image/jpeg');
     expect(posted.status).toBe(400);
     expect(posted.body).toContain('EntityTooSmall');
 

@@ -53,6 +53,16 @@ export function pipelineClient(pipeline: LocalPipeline) {
     return { status: response.status, body: await response.text() };
   }
 
+  /** POST /uploads only: the job and its presigned POST, which the test then uses (or not) itself. */
+  async function requestUpload(fileName: string, size: number, extra: Record<string, unknown> = {}) {
+    const created = await api<UploadGrant>('POST', '/uploads', {
+      body: { fileName, contentType: 'image/jpeg', size, outputs: { preset: 'web' }, ...extra },
+    });
+    if (created.status !== 201)
+      throw new Error(`POST /uploads: ${created.status} ${JSON.stringify(created.body)}`);
+    return created.body;
+  }
+
   /** POST /uploads then the presigned POST: the browser flow. */
   async function upload(
     data: Buffer,
@@ -60,14 +70,10 @@ export function pipelineClient(pipeline: LocalPipeline) {
     contentType: string,
     extra: Record<string, unknown> = {},
   ) {
-    const created = await api<UploadGrant>('POST', '/uploads', {
-      body: { fileName, contentType, size: data.length, outputs: { preset: 'web' }, ...extra },
-    });
-    if (created.status !== 201)
-      throw new Error(`POST /uploads: ${created.status} ${JSON.stringify(created.body)}`);
-    const posted = await postFile(created.body.upload, data, contentType);
+    const grant = await requestUpload(fileName, data.length, { contentType, ...extra });
+    const posted = await postFile(grant.upload, data, contentType);
     if (posted.status !== 204) throw new Error(`presigned POST: ${posted.status} ${posted.body}`);
-    return created.body.job;
+    return grant.job;
   }
 
   async function job(id: string, apiKey?: string) {
@@ -106,7 +112,7 @@ export function pipelineClient(pipeline: LocalPipeline) {
     );
   }
 
-  return { api, postFile, upload, job, sendS3Event, sendRaw, close: () => sqs.destroy() };
+  return { api, postFile, requestUpload, upload, job, sendS3Event, sendRaw, close: () => sqs.destroy() };
 }
 
 /** The API's job representation, as the tests read it. */
