@@ -60,6 +60,11 @@ export interface ApiKeyStore {
   deleteKeyHash(keyHash: string): Promise<string | undefined>;
 }
 
+export interface ReadOptions {
+  /** Called with each chunk as it is read (e.g. to hash the object in the same pass). */
+  onChunk?: (chunk: Uint8Array) => void;
+}
+
 export interface ObjectHead {
   size: number;
   contentType?: string;
@@ -76,7 +81,7 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectHead | undefined>;
   /** Bytes [start, end] inclusive; fewer if the object is shorter. */
   readRange(bucket: string, key: string, start: number, end: number): Promise<Buffer>;
-  read(bucket: string, key: string): Promise<Buffer>;
+  read(bucket: string, key: string, options?: ReadOptions): Promise<Buffer>;
   write(
     bucket: string,
     key: string,

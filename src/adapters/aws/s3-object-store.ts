@@ -10,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ErrorCodes, inputError } from '../../core/errors.js';
-import type { ObjectHead, ObjectStore, PresignedPost } from '../../core/ports.js';
+import type { ObjectHead, ObjectStore, PresignedPost, ReadOptions } from '../../core/ports.js';
 import { s3Client } from './clients.js';
 
 export interface S3ObjectStoreOptions {
@@ -79,9 +79,20 @@ export class S3ObjectStore implements ObjectStore {
     return body.subarray(offset, offset + (end - start + 1));
   }
 
-  async read(bucket: string, key: string): Promise<Buffer> {
+  /**
+   * The whole object. `onChunk` sees every chunk as it arrives from S3, so a digest (SHA-256 of the
+   * original) is computed during this one read rather than by a second pass or a second GET.
+   */
+  async read(bucket: string, key: string, options: ReadOptions = {}): Promise<Buffer> {
     try {
-      return await toBuffer(await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+      const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!options.onChunk) return await toBuffer(out);
+      const chunks: Buffer[] = [];
+      for await (const chunk of (out.Body ?? []) as AsyncIterable<Uint8Array>) {
+        options.onChunk(chunk);
+        chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      }
+      return Buffer.concat(chunks);
     } catch (error) {
       throw mapMissing(error, bucket, key);
     }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,22 @@ describe('S3ObjectStore', () => {
       size: data.length,
       contentType: 'image/webp',
     });
+  });
+
+  it('hands every chunk of a read to onChunk, so the SHA-256 comes from the same single read', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    await store.write(BUCKET, 't/acme/uploads/big.bin', data, 'application/octet-stream');
+    const digest = createHash('sha256');
+    let chunks = 0;
+    const read = await store.read(BUCKET, 't/acme/uploads/big.bin', {
+      onChunk: (chunk) => {
+        chunks += 1;
+        digest.update(chunk);
+      },
+    });
+    expect(read.equals(data)).toBe(true);
+    expect(chunks).toBeGreaterThan(1);
+    expect(digest.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
   });
 
   it('streams a small stream (single request) without aws-chunked framing in the stored object', async () => {
