@@ -5,6 +5,7 @@ import {
   statusCommand,
   uploadCommand,
 } from '../src/cli/commands.js';
+import { processCommand } from '../src/cli/process-command.js';
 
 const program = new Command('media-pipeline')
   .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
@@ -20,6 +21,26 @@ program
   .action(async (files: string[], options: { preset: string; priority: string; wait: boolean }) => {
     process.exitCode = await uploadCommand(files, { ...program.opts(), ...options });
   });
+
+program
+  .command('process')
+  .description(
+    'run the image pipeline on local files (no stack needed); writes outputs and <name>.result.json',
+  )
+  .argument('<files...>', 'image files')
+  .option('--preset <name>', 'thumbnail, web, social or archive (default web)')
+  .option('--spec <json>', 'output specs as JSON: a spec, an array of specs or {"specs": [...]}')
+  .option('--metadata <policy>', 'strip, preserve or selective', 'strip')
+  .option('--allow-svg', 'rasterise SVG input (refused by default)', false)
+  .requiredOption('--out <dir>', 'output directory')
+  .action(
+    async (
+      files: string[],
+      options: { preset?: string; spec?: string; metadata: string; allowSvg: boolean; out: string },
+    ) => {
+      process.exitCode = await processCommand(files, options);
+    },
+  );
 
 program
   .command('status')

@@ -44,7 +44,41 @@ export type MetadataPolicy = z.infer<typeof MetadataPolicy>;
 export const ImageFormat = z.enum(['jpeg', 'png', 'webp', 'avif']);
 export type ImageFormat = z.infer<typeof ImageFormat>;
 
-/** v1 output spec; the full image capability extends it. */
+export const QualityLevel = z.enum(['low', 'medium', 'high', 'max']);
+export type QualityLevel = z.infer<typeof QualityLevel>;
+
+export const CropPosition = z.enum([
+  'centre',
+  'center',
+  'north',
+  'northeast',
+  'east',
+  'southeast',
+  'south',
+  'southwest',
+  'west',
+  'northwest',
+  // smart crop (cover only): the most "interesting" region (attention: luminance, saturation, skin
+  // tones; entropy: most detail)
+  'attention',
+  'entropy',
+]);
+export type CropPosition = z.infer<typeof CropPosition>;
+
+/** Encoder effort range per codec, in sharp's terms (higher = slower, smaller files). */
+export const EFFORT_RANGE: Record<ImageFormat, readonly [number, number] | undefined> = {
+  jpeg: undefined,
+  png: [1, 10],
+  webp: [0, 6],
+  avif: [0, 9],
+};
+
+/**
+ * One output rendition. Only `name`, `format` and `fit` are always present after parsing; every other
+ * field is optional and defaulted by the image pipeline (see docs/images.md):
+ * no enlargement unless `enlarge`, white background for flattening alpha into JPEG, quality 'high',
+ * progressive JPEG, effort webp 4 / avif 4 / png 7, animation kept for WebP when the source is animated.
+ */
 export const OutputSpec = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
@@ -52,12 +86,53 @@ export const OutputSpec = z
     width: z.number().int().min(1).max(8192).optional(),
     height: z.number().int().min(1).max(8192).optional(),
     fit: z.enum(['cover', 'contain', 'fill', 'inside', 'outside']).default('inside'),
-    quality: z.number().int().min(1).max(100).optional(),
+    /** cover/contain: where to crop or place; attention/entropy = smart crop (cover only). */
+    position: CropPosition.optional(),
+    /** Allow upscaling beyond the source size (default false: never enlarge). */
+    enlarge: z.boolean().optional(),
+    /** Colour to flatten alpha onto (JPEG, or `contain` padding), #rrggbb. Default #ffffff. */
+    background: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+      .optional(),
+    /** A semantic level mapped per codec, or an explicit 1-100 override for this codec. */
+    quality: z.union([QualityLevel, z.number().int().min(1).max(100)]).optional(),
+    effort: z.number().int().min(0).max(10).optional(),
+    /** JPEG only: progressive scan (default true) and mozjpeg trellis/quant tables (default false). */
+    progressive: z.boolean().optional(),
+    mozjpeg: z.boolean().optional(),
+    /** PNG only: quantise to an 8-bit palette (much smaller, lossy). */
+    palette: z.boolean().optional(),
+    /** Keep an animated source animated where the format can (WebP). Default true. */
+    animated: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    const range = EFFORT_RANGE[spec.format];
+    if (spec.effort !== undefined && (!range || spec.effort < range[0] || spec.effort > range[1])) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['effort'],
+        message: range
+          ? `effort for ${spec.format} is ${range[0]}-${range[1]}`
+          : `${spec.format} has no effort`,
+      });
+    }
+    const only = (field: 'progressive' | 'mozjpeg' | 'palette', format: ImageFormat) => {
+      if (spec[field] !== undefined && spec.format !== format) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to ${format} only` });
+      }
+    };
+    only('progressive', 'jpeg');
+    only('mozjpeg', 'jpeg');
+    only('palette', 'png');
+    if ((spec.position === 'attention' || spec.position === 'entropy') && spec.fit !== 'cover') {
+      ctx.addIssue({ code: 'custom', path: ['position'], message: 'smart crop needs fit "cover"' });
+    }
+  });
 export type OutputSpec = z.infer<typeof OutputSpec>;
 
-export const PresetName = z.enum(['thumbnail', 'web']);
+export const PresetName = z.enum(['thumbnail', 'web', 'social', 'archive']);
 export type PresetName = z.infer<typeof PresetName>;
 
 export const Outputs = z.union([
@@ -109,13 +184,30 @@ export interface OutputRecord {
   bytes: number;
 }
 
+/** Selected EXIF fields of the source (never GPS, never maker notes or serial numbers). */
+export interface SourceExif {
+  make?: string;
+  model?: string;
+  dateTime?: string;
+  copyright?: string;
+  artist?: string;
+}
+
 export interface SourceMetadata {
   format: string;
+  /** Dimensions after EXIF orientation is applied (of one frame, for animations). */
   width: number;
   height: number;
   orientation?: number;
   space?: string;
+  /** Bits per sample as libvips reports the pixel format, e.g. uchar (8) or ushort (16). */
+  depth?: string;
+  /** The embedded ICC profile's description, e.g. "sRGB IEC61966-2.1" or "Display P3". */
+  iccDescription?: string;
   hasAlpha?: boolean;
+  /** Number of animation frames (GIF/WebP); 1 for stills (a multi-image HEIF/TIFF reports its primary). */
+  frames?: number;
+  exif?: SourceExif;
   bytes: number;
   /** What the magic bytes say, and what the client declared (they may disagree; the bytes win). */
   detectedType?: string;

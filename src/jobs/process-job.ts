@@ -106,7 +106,10 @@ async function render(deps: ProcessDeps, job: Job): Promise<Pick<Job, 'outputs' 
   await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'decoding', 10);
   const input = await deps.objects.read(bucket, key);
   const specs = resolveOutputs(job.request.outputs).map((spec) => OutputSpec.parse(spec));
-  const processed = await processImage(input, specs, deps.imageLimits);
+  const processed = await processImage(input, specs, {
+    ...deps.imageLimits,
+    metadataPolicy: job.request.metadataPolicy,
+  });
   await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', 60);
 
   const outputs: OutputRecord[] = [];

@@ -1,6 +1,28 @@
 import sharp, { type Sharp } from 'sharp';
-import { ErrorCodes, inputError, PipelineError, retryableError } from '../../core/errors.js';
-import type { OutputSpec, SourceMetadata } from '../../core/job.js';
+import { ErrorCodes, inputError } from '../../core/errors.js';
+import type { ImageFormat, MetadataPolicy, OutputSpec, SourceMetadata } from '../../core/job.js';
+import {
+  type DecodedRaster,
+  encodeOutput,
+  firstFrame,
+  keepsAnimation,
+  type OutputMetadata,
+  type RenderedOutput,
+} from './encode.js';
+import { exifForPolicy } from './exif.js';
+import { describeSource, type SourceInfo } from './metadata.js';
+import { thumbhashOf, unpremultiply } from './placeholder.js';
+import {
+  ALLOWED_FORMATS,
+  checkInputType,
+  configureDecoders,
+  FAIL_ON,
+  guarded,
+  withSvgDecoder,
+} from './safety.js';
+import { decodeSize } from './specs.js';
+
+export type { RenderedOutput } from './encode.js';
 
 export interface ImageLimits {
   /** Refuse inputs with more pixels than this before decoding them (decompression bombs). */
@@ -9,145 +31,130 @@ export interface ImageLimits {
 
 export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxInputPixels: 100_000_000 };
 
-export interface RenderedOutput {
-  spec: OutputSpec;
-  data: Buffer;
-  width: number;
-  height: number;
-  format: string;
-  contentType: string;
+export interface ProcessImageOptions extends Partial<ImageLimits> {
+  /** strip (default): nothing copied. selective: copyright/artist/camera + sRGB ICC. preserve: see docs. */
+  metadataPolicy?: MetadataPolicy;
+  /** Rasterise SVG input (no external fetch). Default false: SVG fails with SVG_NOT_ALLOWED. */
+  allowSvg?: boolean;
+  /** The decode is never smaller than this on its longer side (when the source is that big). */
+  minDecodeSize?: number;
 }
 
 export interface ProcessedImage {
   source: SourceMetadata;
   outputs: RenderedOutput[];
+  placeholder: { thumbhash: string };
+  /** The one decoded raster (8-bit sRGB, oriented, not premultiplied; first frame of an animation). */
+  decoded: { data: Buffer; width: number; height: number; channels: number };
 }
 
-const EXTENSIONS: Record<OutputSpec['format'], string> = {
-  jpeg: 'jpg',
-  png: 'png',
-  webp: 'webp',
-  avif: 'avif',
-};
-export const extensionFor = (format: OutputSpec['format']) => EXTENSIONS[format];
-
-// One number for all codecs would be wrong: these defaults give similar visual quality.
-const DEFAULT_QUALITY: Record<OutputSpec['format'], number> = { jpeg: 82, png: 100, webp: 80, avif: 55 };
+const EXTENSIONS: Record<ImageFormat, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif' };
+export const extensionFor = (format: ImageFormat) => EXTENSIONS[format];
 
 /**
- * Decode once: a single decode (with shrink-on-load down to the largest size any output needs,
- * EXIF orientation applied) into raw sRGB pixels, then every output is encoded from that buffer.
- * Metadata is never copied to outputs (the raw buffer has none), so GPS and private EXIF cannot leak.
+ * Decode once: a single decode (shrink-on-load down to the largest size any output needs, EXIF
+ * orientation applied, converted to 8-bit sRGB) into raw pixels; every output and the placeholder
+ * are made from that buffer. The raw buffer carries no metadata, so outputs only get what the
+ * metadata policy writes back explicitly: GPS and private EXIF cannot leak under strip/selective.
+ *
+ * The third argument also accepts a bare `ImageLimits` (the v1 signature).
  */
 export async function processImage(
   input: Buffer,
   specs: readonly OutputSpec[],
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  options: ProcessImageOptions = {},
 ): Promise<ProcessedImage> {
-  const open = () =>
-    sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'error', animated: false });
-  const metadata = await run(() => open().metadata());
-  const oriented = (metadata.orientation ?? 1) >= 5;
-  const width = (oriented ? metadata.height : metadata.width) ?? 0;
-  const height = (oriented ? metadata.width : metadata.height) ?? 0;
-  if (width * height > limits.maxInputPixels) {
-    throw inputError(ErrorCodes.IMAGE_TOO_LARGE, `image is ${width}x${height}, over the pixel limit`);
+  configureDecoders();
+  if (specs.length < 1 || specs.length > 20) {
+    throw inputError(
+      ErrorCodes.INVALID_REQUEST,
+      `between 1 and 20 outputs are required, got ${specs.length}`,
+    );
+  }
+  const svg = checkInputType(input, options.allowSvg ?? false);
+  const work = () => render(input, specs, options, svg);
+  return svg ? withSvgDecoder(work) : work();
+}
+
+async function render(
+  input: Buffer,
+  specs: readonly OutputSpec[],
+  options: ProcessImageOptions,
+  svg: boolean,
+): Promise<ProcessedImage> {
+  const maxInputPixels = options.maxInputPixels ?? DEFAULT_IMAGE_LIMITS.maxInputPixels;
+  const open = (animated: boolean) =>
+    sharp(input, { limitInputPixels: maxInputPixels, failOn: FAIL_ON, animated, sequentialRead: true });
+  const header = await guarded(() => open(false).metadata());
+  if (!(ALLOWED_FORMATS.has(header.format) || (svg && header.format === 'svg'))) {
+    throw inputError(ErrorCodes.UNSUPPORTED_MEDIA_TYPE, `image format ${header.format} is not allowed`);
+  }
+  const source = describeSource(header, input.length);
+  if (source.width * source.height > maxInputPixels) {
+    throw inputError(
+      ErrorCodes.IMAGE_TOO_LARGE,
+      `image is ${source.width}x${source.height}, over the pixel limit of ${maxInputPixels}`,
+    );
+  }
+  const animate = source.frames > 1 && specs.some(keepsAnimation);
+  const raster = await decode(open(animate), specs, source, options.minDecodeSize, animate);
+  if (animate) {
+    raster.delay = header.delay;
+    raster.loop = header.loop;
   }
 
-  const scale = Math.min(1, Math.max(...specs.map((spec) => scaleNeeded(spec, width, height))));
-  const decodeWidth = Math.max(1, Math.round(width * scale));
-  const decoded = await run(() =>
-    open()
-      .autoOrient()
-      .resize({ width: decodeWidth, withoutEnlargement: true })
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true }),
-  );
-  const raw = {
-    width: decoded.info.width,
-    height: decoded.info.height,
-    channels: decoded.info.channels as 1 | 2 | 3 | 4,
-  };
-
-  const outputs = await Promise.all(
-    specs.map(async (spec) => {
-      const pipeline = sharp(decoded.data, { raw });
-      const { data, info } = await run(() =>
-        encode(resize(pipeline, spec), spec).toBuffer({ resolveWithObject: true }),
-      );
-      return {
-        spec,
-        data,
-        width: info.width,
-        height: info.height,
-        format: spec.format,
-        contentType: `image/${spec.format}`,
-      };
-    }),
-  );
-
+  const metadata = outputMetadata(source, options.metadataPolicy ?? 'strip');
+  const [outputs, thumbhash] = await Promise.all([
+    Promise.all(specs.map((spec) => encodeOutput(raster, spec, metadata))),
+    thumbhashOf(raster),
+  ]);
+  const still = firstFrame(raster);
   return {
-    source: {
-      format: metadata.format ?? 'unknown',
-      width,
-      height,
-      orientation: metadata.orientation,
-      space: metadata.space,
-      hasAlpha: metadata.hasAlpha,
-      bytes: input.length,
-    },
+    source: source.metadata,
     outputs,
+    placeholder: { thumbhash },
+    decoded: { data: still.data, width: still.width, height: still.height, channels: still.channels },
   };
 }
 
-/** How far the source must be scaled for this output (1 = full size); no enlargement. */
-function scaleNeeded(spec: OutputSpec, width: number, height: number): number {
-  const sx = spec.width ? spec.width / width : undefined;
-  const sy = spec.height ? spec.height / height : undefined;
-  if (sx === undefined && sy === undefined) return 1;
-  if (sx === undefined || sy === undefined) return Math.min(1, (sx ?? sy) as number);
-  const fill = spec.fit === 'cover' || spec.fit === 'outside' || spec.fit === 'fill';
-  return Math.min(1, fill ? Math.max(sx, sy) : Math.min(sx, sy));
-}
-
-function resize(pipeline: Sharp, spec: OutputSpec): Sharp {
-  if (!spec.width && !spec.height) return pipeline;
-  return pipeline.resize({
-    width: spec.width,
-    height: spec.height,
-    fit: spec.fit,
-    position: spec.fit === 'cover' ? sharp.strategy.attention : 'centre',
-    withoutEnlargement: true,
-    background: { r: 255, g: 255, b: 255, alpha: 1 },
-  });
-}
-
-function encode(pipeline: Sharp, spec: OutputSpec): Sharp {
-  const quality = spec.quality ?? DEFAULT_QUALITY[spec.format];
-  switch (spec.format) {
-    case 'jpeg':
-      return pipeline.flatten({ background: '#ffffff' }).jpeg({ quality, progressive: true });
-    case 'png':
-      return pipeline.png({ compressionLevel: 9, adaptiveFiltering: false });
-    case 'webp':
-      return pipeline.webp({ quality, effort: 4 });
-    case 'avif':
-      return pipeline.avif({ quality, effort: 4 });
+async function decode(
+  image: Sharp,
+  specs: readonly OutputSpec[],
+  source: SourceInfo,
+  minDecodeSize: number | undefined,
+  animated: boolean,
+): Promise<DecodedRaster> {
+  const target = decodeSize(specs, source.width, source.height, minDecodeSize);
+  let pipeline = image.autoOrient();
+  if (target.width !== source.width || target.height !== source.height) {
+    pipeline = pipeline.resize(
+      source.width >= source.height ? { width: target.width } : { height: target.height },
+    );
   }
+  const { data, info } = await guarded(() =>
+    pipeline.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }),
+  );
+  if (info.premultiplied) unpremultiply(data, info.channels);
+  const frames = animated ? Math.max(1, info.pages ?? source.frames) : 1;
+  return {
+    data,
+    width: info.width,
+    height: info.height,
+    channels: info.channels as 1 | 2 | 3 | 4,
+    frames,
+    pageHeight: frames > 1 ? (info.pageHeight ?? info.height / frames) : info.height,
+  };
 }
 
-/** libvips errors on the input are terminal input errors; resource errors are retryable. */
-async function run<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof PipelineError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (/pixel limit/i.test(message)) throw inputError(ErrorCodes.IMAGE_TOO_LARGE, message, error);
-    if (/out of memory|ENOMEM|cannot allocate/i.test(message)) {
-      throw retryableError(ErrorCodes.TRANSIENT, message, error);
-    }
-    throw inputError(ErrorCodes.CORRUPT_MEDIA, `image could not be decoded: ${message}`, error);
-  }
+/**
+ * What outputs carry per policy. The pixels are always converted to sRGB in the one decode, so the
+ * only ICC profile that can truthfully be attached is sRGB's (see docs/images.md, "Metadata").
+ */
+function outputMetadata(source: SourceInfo, policy: MetadataPolicy): OutputMetadata {
+  if (policy === 'strip') return { icc: false };
+  return {
+    icc: true,
+    exif: exifForPolicy(source.exif, policy),
+    xmp: policy === 'preserve' ? source.xmp : undefined,
+  };
 }

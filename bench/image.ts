@@ -1,0 +1,115 @@
+import sharp, { type Sharp } from 'sharp';
+import type { OutputSpec } from '../src/core/job.js';
+import { PRESETS } from '../src/core/presets.js';
+import { processImage } from '../src/media/image/pipeline.js';
+import { FAIL_ON } from '../src/media/image/safety.js';
+import { DEFAULT_BACKGROUND, effortFor, qualityFor, resizeOptions } from '../src/media/image/specs.js';
+import { readFixture } from '../test/support/fixtures.js';
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 6);
+const THROUGHPUT_IMAGES = Number(process.env.BENCH_IMAGES ?? 8);
+const LIMIT = 100_000_000;
+
+/**
+ * The obvious implementation, as the baseline: every output opens and decodes the source on its own
+ * (with sharp's shrink-on-load for that output's size), with the same resize and encoder settings.
+ */
+async function decodePerOutput(input: Buffer, specs: readonly OutputSpec[]): Promise<Buffer[]> {
+  return Promise.all(
+    specs.map((spec) => {
+      let pipeline: Sharp = sharp(input, { limitInputPixels: LIMIT, failOn: FAIL_ON }).autoOrient();
+      const resize = resizeOptions(spec);
+      if (resize) pipeline = pipeline.resize(resize);
+      pipeline = pipeline.toColourspace('srgb');
+      const quality = qualityFor(spec);
+      switch (spec.format) {
+        case 'jpeg':
+          pipeline = pipeline
+            .flatten({ background: spec.background ?? DEFAULT_BACKGROUND })
+            .jpeg({ quality, progressive: spec.progressive ?? true, mozjpeg: spec.mozjpeg ?? false });
+          break;
+        case 'webp':
+          pipeline = pipeline.webp({ quality, effort: effortFor({ ...spec, format: 'webp' }) });
+          break;
+        case 'avif':
+          pipeline = pipeline.avif({ quality, effort: effortFor({ ...spec, format: 'avif' }) });
+          break;
+        case 'png':
+          pipeline = pipeline.png({ compressionLevel: 9, adaptiveFiltering: false });
+      }
+      return pipeline.toBuffer();
+    }),
+  );
+}
+
+const decodeOnce = async (input: Buffer, specs: readonly OutputSpec[]) =>
+  (await processImage(input, specs)).outputs.map((output) => output.data);
+
+/** CPU time (user + system, all libvips threads) of one call, in ms. */
+async function cpuOf(work: () => Promise<unknown>): Promise<number> {
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+async function imagesPerSecond(input: Buffer, inFlight: number): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < THROUGHPUT_IMAGES) await processImage(input, PRESETS.web);
+    }),
+  );
+  return THROUGHPUT_IMAGES / ((performance.now() - started) / 1000);
+}
+
+/** A 12 MP (4000x3000) photo-like JPEG: the fixture photo enlarged, with its texture, quality 90. */
+async function twelveMegapixelJpeg(): Promise<Buffer> {
+  return sharp(readFixture('2569067123_aca715a2ee_o.jpg'))
+    .resize(4000, 3000, { fit: 'fill' })
+    .sharpen()
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+export async function run() {
+  const inputs: [string, Buffer][] = [
+    ['2569067123_aca715a2ee_o.jpg (2725x2225)', readFixture('2569067123_aca715a2ee_o.jpg')],
+    ['generated 12 MP JPEG (4000x3000)', await twelveMegapixelJpeg()],
+  ];
+  console.log(
+    `image: preset web (${PRESETS.web.length} outputs), ${ITERATIONS} interleaved runs each, ` +
+      `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, concurrency ${sharp.concurrency()}, node ${process.version}`,
+  );
+  for (const [label, input] of inputs) {
+    // warm-up: both implementations once
+    await decodeOnce(input, PRESETS.web);
+    await decodePerOutput(input, PRESETS.web);
+    const once: number[] = [];
+    const perOutput: number[] = [];
+    for (let i = 0; i < ITERATIONS; i++) {
+      once.push(await cpuOf(() => decodeOnce(input, PRESETS.web)));
+      perOutput.push(await cpuOf(() => decodePerOutput(input, PRESETS.web)));
+    }
+    const ratio = median(once) / median(perOutput);
+    const ips1 = await imagesPerSecond(input, 1);
+    const ips2 = await imagesPerSecond(input, 2);
+    console.log(`  ${label}`);
+    console.log(
+      `    CPU per image (median): decode once ${median(once).toFixed(0)} ms, ` +
+        `decode per output ${median(perOutput).toFixed(0)} ms, ratio ${ratio.toFixed(2)}x (target <= 0.60x)`,
+    );
+    console.log(
+      `    decode once throughput: ${ips1.toFixed(2)} images/s (1 in flight), ${ips2.toFixed(2)} images/s (2 in flight)`,
+    );
+  }
+}

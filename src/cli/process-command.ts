@@ -1,0 +1,146 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { ErrorCodes, inputError, toPipelineError } from '../core/errors.js';
+import { MetadataPolicy, type OutputSpec, Outputs } from '../core/job.js';
+import { resolveOutputs } from '../core/presets.js';
+import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
+
+export interface ProcessCommandOptions {
+  preset?: string;
+  /** JSON: an output spec, an array of specs, or { "specs": [...] }. */
+  spec?: string;
+  out: string;
+  metadata?: string;
+  allowSvg?: boolean;
+  limits?: ImageLimits;
+  log?: (line: string) => void;
+}
+
+interface ResultFile {
+  input: string;
+  status: 'COMPLETED' | 'FAILED';
+  source?: unknown;
+  placeholder?: { thumbhash: string };
+  outputs?: {
+    name: string;
+    file: string;
+    format: string;
+    width: number;
+    height: number;
+    bytes: number;
+    frames: number;
+  }[];
+  error?: { code: string; message: string; retryable: boolean };
+}
+
+/**
+ * `process <file...> [--preset NAME | --spec JSON] --out DIR`: the worker's image pipeline on local
+ * files, no stack needed. Writes `<name>.<output>.<ext>` and `<name>.result.json` per input.
+ * Returns the exit code: 0 when every input completed, 1 when any failed, 2 for a usage error.
+ */
+export async function processCommand(files: string[], options: ProcessCommandOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let specs: readonly OutputSpec[];
+  let metadataPolicy: MetadataPolicy;
+  try {
+    specs = parseOutputs(options);
+    metadataPolicy = MetadataPolicy.parse(options.metadata ?? 'strip');
+  } catch (error) {
+    log(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  await mkdir(options.out, { recursive: true });
+  const used = new Set<string>();
+  let failures = 0;
+  for (const file of files) {
+    const name = uniqueName(basename(file, extname(file)) || 'image', used);
+    const result = await processOne(file, name, specs, metadataPolicy, options);
+    await writeFile(join(options.out, `${name}.result.json`), `${JSON.stringify(result, null, 2)}\n`);
+    if (result.status === 'FAILED') {
+      failures++;
+      log(`${file}: FAILED ${result.error?.code}: ${result.error?.message}`);
+    } else {
+      log(`${file}: ${result.outputs?.map((o) => `${o.file} ${o.width}x${o.height}`).join(', ')}`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+async function processOne(
+  file: string,
+  name: string,
+  specs: readonly OutputSpec[],
+  metadataPolicy: MetadataPolicy,
+  options: ProcessCommandOptions,
+): Promise<ResultFile> {
+  try {
+    const input = await readFile(file).catch((error: unknown) => {
+      throw inputError(ErrorCodes.SOURCE_NOT_FOUND, `cannot read ${file}: ${(error as Error).message}`);
+    });
+    const processed = await processImage(input, specs, {
+      ...options.limits,
+      metadataPolicy,
+      allowSvg: options.allowSvg ?? false,
+    });
+    const outputs = [];
+    for (const output of processed.outputs) {
+      const outFile = `${name}.${output.spec.name}.${extensionFor(output.spec.format)}`;
+      await writeFile(join(options.out, outFile), output.data);
+      const { width, height, format, frames } = output;
+      outputs.push({
+        name: output.spec.name,
+        file: outFile,
+        format,
+        width,
+        height,
+        bytes: output.data.length,
+        frames,
+      });
+    }
+    return {
+      input: file,
+      status: 'COMPLETED',
+      source: processed.source,
+      placeholder: processed.placeholder,
+      outputs,
+    };
+  } catch (caught) {
+    const error = toPipelineError(caught);
+    return {
+      input: file,
+      status: 'FAILED',
+      error: { code: error.code, message: error.message, retryable: error.retryable },
+    };
+  }
+}
+
+function parseOutputs(options: ProcessCommandOptions): readonly OutputSpec[] {
+  if (options.preset && options.spec) throw new Error('use --preset or --spec, not both');
+  if (!options.spec) return resolveOutputs(Outputs.parse({ preset: options.preset ?? 'web' }));
+  let json: unknown;
+  try {
+    json = JSON.parse(options.spec);
+  } catch {
+    throw new Error('--spec is not valid JSON');
+  }
+  const body = Array.isArray(json)
+    ? { specs: json }
+    : json && typeof json === 'object' && 'specs' in json
+      ? json
+      : { specs: [json] };
+  const parsed = Outputs.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new Error(`invalid --spec: ${issues.join('; ')}`);
+  }
+  return resolveOutputs(parsed.data);
+}
+
+function uniqueName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
+  used.add(name);
+  return name;
+}
