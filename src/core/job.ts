@@ -233,6 +233,8 @@ export interface Job {
   leaseUntil?: number;
   outputs?: OutputRecord[];
   sourceMetadata?: SourceMetadata;
+  /** A tiny preview to show while outputs load (thumbhash, base64). */
+  placeholder?: { thumbhash: string };
   error?: JobError;
   createdAt: string;
   updatedAt: string;

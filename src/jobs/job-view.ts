@@ -24,6 +24,7 @@ export async function jobView(job: Job, objects: ObjectStore, outputsBucket: str
     metadata: job.request.metadata,
     source: { key: job.source.key, size: job.source.size, contentType: job.source.contentType },
     sourceMetadata: job.sourceMetadata,
+    placeholder: job.placeholder,
     outputs,
     error: job.error
       ? {

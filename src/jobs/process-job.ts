@@ -85,7 +85,10 @@ export async function processJob(
   }
 }
 
-async function render(deps: ProcessDeps, job: Job): Promise<Pick<Job, 'outputs' | 'sourceMetadata'>> {
+async function render(
+  deps: ProcessDeps,
+  job: Job,
+): Promise<Pick<Job, 'outputs' | 'sourceMetadata' | 'placeholder'>> {
   const { bucket, key } = job.source;
   const head = await deps.objects.head(bucket, key);
   if (!head) throw inputError(ErrorCodes.SOURCE_NOT_FOUND, `source object ${key} does not exist`);
@@ -129,6 +132,7 @@ async function render(deps: ProcessDeps, job: Job): Promise<Pick<Job, 'outputs' 
   }
   return {
     outputs,
+    placeholder: processed.placeholder,
     sourceMetadata: {
       ...processed.source,
       detectedType: detected.mime,

@@ -46,6 +46,10 @@ describe('local pipeline end to end: presigned POST → S3 event → SQS → wor
     const job = await settled(created.id);
     expect(job).toMatchObject({ status: 'COMPLETED', progress: 100, stage: 'done' });
     expect(job.sourceMetadata).toMatchObject({ detectedType: 'image/jpeg', declaredType: 'image/jpeg' });
+    // The placeholder is a thumbhash of the upright image: landscape, as the outputs.
+    const { thumbHashToApproximateAspectRatio } = await import('thumbhash');
+    const thumbhash = Buffer.from(job.placeholder?.thumbhash ?? '', 'base64');
+    expect(thumbHashToApproximateAspectRatio(thumbhash)).toBeGreaterThan(1.2);
     expect(job.outputs?.map((o) => o.name).sort()).toEqual(['large', 'large-webp', 'medium-webp', 'thumb']);
 
     const reference = await sharp(fixturePath('Landscape_1.jpg'))
