@@ -30,8 +30,10 @@ export function sdkEnvironment(endpoints: {
   s3: string;
   dynamodb: string;
   sqs: string;
+  sfn?: string;
 }): Record<string, string> {
   return {
+    ...(endpoints.sfn ? { AWS_ENDPOINT_URL_SFN: endpoints.sfn } : {}),
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,

@@ -9,7 +9,10 @@ import { startNotificationDelivery } from './notifications.js';
 import { readSqsMappings, startSqsPollers } from './pollers.js';
 import { provisionResources } from './resources.js';
 import { startS3Front } from './s3-front.js';
+import { EcsRunner, readTaskDefinitions } from './sfn-ecs.js';
+import { startSfnFront } from './sfn-front.js';
 import { startSqsFront } from './sqs-front.js';
+import { LocalStateMachines } from './state-machines.js';
 import { type CfnTemplate, type Json, LocalTemplate } from './template.js';
 
 export interface LocalStackOptions {
@@ -18,7 +21,7 @@ export interface LocalStackOptions {
   /** Function entry files (`media-pipeline:entry` metadata) resolve against this. */
   projectRoot: string;
   /** 0/undefined = ephemeral. `s3` and `sqs` are the endpoints clients use (the fronts). */
-  ports?: { api?: number; s3?: number; dynamodb?: number; sqs?: number };
+  ports?: { api?: number; s3?: number; dynamodb?: number; sqs?: number; sfn?: number };
   log?: (line: string) => void;
   /** Local-only knob for tests: visibility delay applied to failed SQS messages instead of the queue's VisibilityTimeout. */
   failedMessageVisibilitySeconds?: number;
@@ -30,14 +33,20 @@ export interface LocalStack {
   s3Endpoint: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** The Step Functions API (AWS_ENDPOINT_URL_SFN for in-process handlers). */
+  sfnEndpoint: string;
   /** Every HTTP API's URL by logical id (apiUrl is the first). */
   apiUrls: Record<string, string>;
   bucketName(logicalIdPrefix: string): string;
   tableName(logicalIdPrefix: string): string;
   queueUrl(logicalIdPrefix: string): string;
+  stateMachineArn(logicalIdPrefix: string): string;
   /** The template Outputs, resolved. */
   outputs: Record<string, string>;
-  /** Resolves when no invocation is in flight and polled queues hold no messages; rejects after `timeoutMs`. */
+  /**
+   * Resolves when no invocation or execution is in flight and polled queues hold no messages; rejects after
+   * `timeoutMs`.
+   */
   idle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,6 +93,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.push(() => s3Front.stop());
     const sqsFront = await startSqsFront(emulators.sqs.endpoint, ports.sqs);
     cleanup.push(() => sqsFront.stop());
+    const sfnFront = await startSfnFront(ports.sfn);
+    cleanup.push(() => sfnFront.stop());
 
     const apiServers: Record<string, HttpApiServer> = {};
     for (const [i, [id]] of template.ofType('AWS::ApiGatewayV2::Api').entries()) {
@@ -94,7 +105,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const apiUrls = Object.fromEntries(Object.entries(apiServers).map(([id, s]) => [id, s.url]));
     template.setEndpoints({ sqs: sqsFront.endpoint, apis: apiUrls });
 
-    const endpoints = { s3: s3Front.endpoint, dynamodb: emulators.dynamodb.endpoint, sqs: sqsFront.endpoint };
+    const endpoints = {
+      s3: s3Front.endpoint,
+      dynamodb: emulators.dynamodb.endpoint,
+      sqs: sqsFront.endpoint,
+      sfn: sfnFront.endpoint,
+    };
     const clients = runtimeClients(endpoints);
     cleanup.push(() => clients.destroy());
     await provisionResources(template, clients, log);
@@ -107,6 +123,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env.set({ ...functionEnv, ...sdkEnvironment(endpoints) });
 
     const host = new LambdaHost(functions, options.projectRoot, log);
+    const ecs = new EcsRunner(readTaskDefinitions(template), {
+      projectRoot: options.projectRoot,
+      sdkEnvironment: sdkEnvironment(endpoints),
+      log,
+    });
+    const stateMachines = new LocalStateMachines(
+      template,
+      { host, ecs, dynamodb: clients.dynamodb, sqs: clients.sqs },
+      log,
+    );
+    cleanup.push(() => stateMachines.stopAll());
+    sfnFront.serve(stateMachines);
     const notifications = startNotificationDelivery({
       template,
       // s3rver is a Koa app, hence an EventEmitter; @types/s3rver leaves that out.
@@ -147,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return total;
     };
     const busy = async () => {
-      const local = host.inFlight + notifications.pending() + pollers.busy();
+      const local = host.inFlight + notifications.pending() + pollers.busy() + stateMachines.busy;
       return { local, queued: local ? 0 : await queuedMessages() };
     };
 
@@ -158,6 +186,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Endpoint: s3Front.endpoint,
       dynamodbEndpoint: emulators.dynamodb.endpoint,
       sqsEndpoint: sqsFront.endpoint,
+      sfnEndpoint: sfnFront.endpoint,
       bucketName: (prefix) => template.physicalName(template.logicalId('AWS::S3::Bucket', prefix)),
       tableName: (prefix) => {
         const type = template.ofType('AWS::DynamoDB::GlobalTable').some(([id]) => id.startsWith(prefix))
@@ -166,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return template.physicalName(template.logicalId(type, prefix));
       },
       queueUrl: (prefix) => template.queueUrl(template.logicalId('AWS::SQS::Queue', prefix)),
+      stateMachineArn: (prefix) => stateMachines.arnOf(prefix),
       outputs: template.outputs(),
       async idle(timeoutMs = 60_000) {
         const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,154 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listen, readBody } from './http-util.js';
+import { type LocalExecution, type LocalStateMachines, SfnApiError } from './state-machines.js';
+import type { Json } from './template.js';
+
+/**
+ * The Step Functions endpoint (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Operation>`) that SDK clients use
+ * locally: StartExecution, StartSyncExecution, DescribeExecution, StopExecution, ListExecutions,
+ * GetExecutionHistory (minimal), ListStateMachines and DescribeStateMachine.
+ */
+export interface SfnFront {
+  endpoint: string;
+  serve(machines: LocalStateMachines): void;
+  stop(): Promise<void>;
+}
+
+const seconds = (date?: Date) => (date ? date.getTime() / 1000 : undefined);
+
+function summary(e: LocalExecution) {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: seconds(e.startDate),
+    stopDate: seconds(e.stopDate),
+  };
+}
+
+function describe(e: LocalExecution) {
+  return {
+    ...summary(e),
+    input: e.input,
+    inputDetails: { included: true },
+    ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
+    error: e.error,
+    cause: e.cause,
+    redriveCount: 0,
+    redriveStatus: 'NOT_REDRIVABLE',
+  };
+}
+
+/** Offset-based paging: nextToken is the index of the next item. */
+function page<T>(items: T[], body: Json, defaultSize = 100) {
+  const start = body.nextToken ? Number(Buffer.from(String(body.nextToken), 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) throw new SfnApiError('InvalidToken', 'Invalid Token');
+  const size = Number(body.maxResults) || defaultSize;
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined,
+  };
+}
+
+async function operation(machines: LocalStateMachines, name: string, body: Json): Promise<unknown> {
+  switch (name) {
+    case 'StartExecution': {
+      const e = machines.start(String(body.stateMachineArn ?? ''), body.name, body.input ?? '{}');
+      return { executionArn: e.executionArn, startDate: seconds(e.startDate) };
+    }
+    case 'StartSyncExecution': {
+      const e = machines.start(String(body.stateMachineArn ?? ''), body.name, body.input ?? '{}');
+      await e.done;
+      return { ...describe(e), status: e.status === 'ABORTED' ? 'FAILED' : e.status };
+    }
+    case 'DescribeExecution':
+      return describe(machines.execution(String(body.executionArn)));
+    case 'StopExecution': {
+      const e = await machines.stop(String(body.executionArn), body.error, body.cause);
+      return { stopDate: seconds(e.stopDate ?? new Date()) };
+    }
+    case 'ListExecutions': {
+      const { items, nextToken } = page(machines.list(String(body.stateMachineArn), body.statusFilter), body);
+      return { executions: items.map(summary), nextToken };
+    }
+    case 'GetExecutionHistory': {
+      const history = [...machines.execution(String(body.executionArn)).history];
+      if (body.reverseOrder) history.reverse();
+      const { items, nextToken } = page(history, body, 1000);
+      return { events: items, nextToken };
+    }
+    case 'ListStateMachines':
+      return {
+        stateMachines: machines.machines.map((m) => ({
+          stateMachineArn: m.arn,
+          name: m.name,
+          type: m.type,
+          creationDate: 0,
+        })),
+      };
+    case 'DescribeStateMachine': {
+      const m = machines.machine(String(body.stateMachineArn));
+      return {
+        stateMachineArn: m.arn,
+        name: m.name,
+        status: 'ACTIVE',
+        definition: m.definitionString,
+        roleArn: m.roleArn,
+        type: m.type,
+        creationDate: 0,
+      };
+    }
+  }
+  throw new SfnApiError(
+    'UnknownOperationException',
+    `operation ${name} is not supported by the local runtime`,
+  );
+}
+
+function send(res: ServerResponse, status: number, body: unknown, errorType?: string) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': String(Buffer.byteLength(text)),
+    'x-amzn-requestid': crypto.randomUUID(),
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+  });
+  res.end(text);
+}
+
+export async function startSfnFront(port = 0): Promise<SfnFront> {
+  let machines: LocalStateMachines | undefined;
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const raw = (await readBody(req, 1024 * 1024)).toString('utf8');
+      if (req.method !== 'POST' || !target.startsWith('AWSStepFunctions.'))
+        throw new SfnApiError(
+          'UnknownOperationException',
+          `expected a POST with X-Amz-Target AWSStepFunctions.*`,
+        );
+      if (!machines) throw new SfnApiError('ServiceUnavailable', 'the local stack is starting');
+      let body: Json = {};
+      try {
+        body = raw ? JSON.parse(raw) : {};
+      } catch {
+        throw new SfnApiError('SerializationException', 'the request body is not JSON');
+      }
+      send(res, 200, await operation(machines, target.slice('AWSStepFunctions.'.length), body));
+    } catch (error) {
+      const code = error instanceof SfnApiError ? error.code : 'InternalFailure';
+      const status = code === 'InternalFailure' ? 500 : 400;
+      send(res, status, { __type: `com.amazonaws.states#${code}`, message: (error as Error).message }, code);
+    }
+  });
+  const endpoint = await listen(server, port);
+  return {
+    endpoint,
+    serve(m) {
+      machines = m;
+    },
+    stop: () => closeServer(server),
+  };
+}
