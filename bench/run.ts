@@ -3,6 +3,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   'local-e2e': () => import('./local-e2e.js').then((m) => m.run()),
   coldstart: () => import('./coldstart.js').then((m) => m.run()),
   image: () => import('./image.js').then((m) => m.run()),
+  hash: () => import('./hash.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];

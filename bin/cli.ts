@@ -5,6 +5,7 @@ import {
   statusCommand,
   uploadCommand,
 } from '../src/cli/commands.js';
+import { hashCommand } from '../src/cli/hash-command.js';
 import { processCommand } from '../src/cli/process-command.js';
 
 const program = new Command('media-pipeline')
@@ -72,6 +73,14 @@ program
       console.error('no such key');
       process.exitCode = 1;
     }
+  });
+
+program
+  .command('hash')
+  .description('print SHA-256, PDQ (hash, quality), aHash, dHash and pHash of each file, one JSON line each')
+  .argument('<files...>', 'image files')
+  .action(async (files: string[]) => {
+    process.exitCode = await hashCommand(files);
   });
 
 program.parseAsync().catch((error: unknown) => {

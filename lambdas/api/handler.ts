@@ -1,23 +1,34 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
+import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
+import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { ApiKeyAuthenticator } from '../../src/jobs/auth.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
+import { PresetService } from '../../src/jobs/preset-service.js';
+import { SimilarityService } from '../../src/jobs/similarity-service.js';
 import { logger, tracer } from '../shared/observability.js';
 
 const config = loadConfig();
 if (!config.queueUrls) throw new Error('invalid function configuration: QUEUE_URL_* variables are required');
 const jobs = new DynamoDbJobStore({ tableName: config.jobsTable });
+const presets = new PresetService(new DynamoDbPresetStore({ tableName: config.jobsTable }));
 const router = createApiRouter({
+  presets,
+  similarity: new SimilarityService(
+    new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
+  ),
   service: new JobService({
     jobs,
     objects: new S3ObjectStore(),
     queue: new SqsJobQueue({ queueUrls: config.queueUrls }),
+    presets,
     config,
   }),
   auth: new ApiKeyAuthenticator(jobs),

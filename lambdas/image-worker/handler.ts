@@ -4,8 +4,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
@@ -19,6 +21,7 @@ const deps = {
   outputsBucket: config.outputsBucket,
   maxUploadBytes: config.maxUploadBytes,
   leaseMs: config.jobLeaseMs,
+  hashIndex: new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
 };
 const processor = new BatchProcessor(EventType.SQS);
 

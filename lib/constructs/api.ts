@@ -27,6 +27,12 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.GET, path: '/jobs' },
   { method: HttpMethod.GET, path: '/jobs/{id}' },
   { method: HttpMethod.DELETE, path: '/jobs/{id}' },
+  { method: HttpMethod.GET, path: '/presets' },
+  { method: HttpMethod.GET, path: '/presets/{name}' },
+  { method: HttpMethod.PUT, path: '/presets/{name}' },
+  { method: HttpMethod.DELETE, path: '/presets/{name}' },
+  { method: HttpMethod.GET, path: '/assets/{id}/similar' },
+  { method: HttpMethod.POST, path: '/similar' },
 ];
 
 export interface ApiProps {
@@ -103,6 +109,7 @@ export class Api extends Construct {
         allowMethods: [
           CorsHttpMethod.GET,
           CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
           CorsHttpMethod.DELETE,
           CorsHttpMethod.OPTIONS,
         ],

@@ -135,9 +135,32 @@ export type OutputSpec = z.infer<typeof OutputSpec>;
 export const PresetName = z.enum(['thumbnail', 'web', 'social', 'archive']);
 export type PresetName = z.infer<typeof PresetName>;
 
+/** A built-in preset or one the tenant saved (PUT /presets/{name}). */
+export const PresetRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+
+/** Settings applied to every output of a preset (each result is validated as an OutputSpec). */
+export const OutputOverrides = z
+  .object({
+    format: ImageFormat.optional(),
+    quality: z.union([QualityLevel, z.number().int().min(1).max(100)]).optional(),
+    effort: z.number().int().min(0).max(10).optional(),
+    background: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+      .optional(),
+    enlarge: z.boolean().optional(),
+    animated: z.boolean().optional(),
+  })
+  .strict();
+export type OutputOverrides = z.infer<typeof OutputOverrides>;
+
+export const OutputSpecList = z.array(OutputSpec).min(1).max(20);
+
 export const Outputs = z.union([
-  z.object({ preset: PresetName }).strict(),
-  z.object({ specs: z.array(OutputSpec).min(1).max(20) }).strict(),
+  z.object({ preset: PresetRef, overrides: OutputOverrides.optional() }).strict(),
+  z.object({ specs: OutputSpecList }).strict(),
 ]);
 export type Outputs = z.infer<typeof Outputs>;
 
@@ -214,6 +237,21 @@ export interface SourceMetadata {
   declaredType?: string;
 }
 
+/** Of the original bytes and of the decoded image (PDQ, imagehash-compatible aHash/dHash/pHash). */
+export interface AssetHashes {
+  sha256: string;
+  pdq: { hash: string; quality: number };
+  ahash: string;
+  dhash: string;
+  phash: string;
+}
+
+/** The tenant's earlier assets (jobs) with the same bytes, or a PDQ hash within distance 31. */
+export interface AssetDuplicates {
+  exact: string[];
+  near: { assetId: string; distance: number }[];
+}
+
 export interface JobError {
   code: ErrorCode;
   message: string;
@@ -235,6 +273,8 @@ export interface Job {
   sourceMetadata?: SourceMetadata;
   /** A tiny preview to show while outputs load (thumbhash, base64). */
   placeholder?: { thumbhash: string };
+  hashes?: AssetHashes;
+  duplicates?: AssetDuplicates;
   error?: JobError;
   createdAt: string;
   updatedAt: string;

@@ -1,4 +1,4 @@
-import type { Job, JobStatus, Priority } from './job.js';
+import type { Job, JobStatus, OutputSpec, Priority } from './job.js';
 
 /** Thrown by a store when a conditional write finds the job in a state it may not leave. */
 export class ConditionFailedError extends Error {
@@ -50,6 +50,16 @@ export interface JobStore {
     jobId: string,
     requestHash: string,
   ): Promise<{ jobId: string; requestHash: string }>;
+}
+
+/** Output presets a tenant saved by name. */
+export interface PresetStore {
+  get(tenant: string, name: string): Promise<OutputSpec[] | undefined>;
+  /** Creates or replaces; true when it was created. */
+  put(tenant: string, name: string, specs: OutputSpec[]): Promise<boolean>;
+  list(tenant: string): Promise<{ name: string; outputs: OutputSpec[]; updatedAt: string }[]>;
+  /** True when a preset was deleted. */
+  delete(tenant: string, name: string): Promise<boolean>;
 }
 
 export interface ApiKeyStore {

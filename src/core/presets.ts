@@ -1,4 +1,4 @@
-import type { OutputSpec, Outputs, PresetName } from './job.js';
+import { type OutputOverrides, OutputSpec, type Outputs, type PresetName } from './job.js';
 
 /**
  * Built-in presets (table with sizes and intent in docs/images.md). Output names are part of the
@@ -33,6 +33,29 @@ export const PRESETS: Record<PresetName, readonly OutputSpec[]> = {
   ],
 };
 
+export const isBuiltInPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name);
+
+/** Overrides applied to each spec of a preset, each result validated (throws a ZodError naming the output). */
+export function applyOverrides(specs: readonly OutputSpec[], overrides?: OutputOverrides): OutputSpec[] {
+  if (!overrides) return [...specs];
+  return specs.map((spec) => {
+    const merged: Record<string, unknown> = { ...spec, ...overrides };
+    // Format-specific options of the preset do not carry over to another format.
+    if (overrides.format && overrides.format !== spec.format) {
+      for (const field of ['progressive', 'mozjpeg', 'palette', 'effort'] as const) {
+        if (!(field in overrides)) delete merged[field];
+      }
+    }
+    return OutputSpec.parse(merged);
+  });
+}
+
+/**
+ * The specs a job renders. Tenant presets never reach here: the API resolves them into `specs` when the
+ * job is created, so a later edit of the preset does not change queued jobs.
+ */
 export function resolveOutputs(outputs: Outputs): readonly OutputSpec[] {
-  return 'preset' in outputs ? PRESETS[outputs.preset] : outputs.specs;
+  if ('specs' in outputs) return outputs.specs;
+  if (!isBuiltInPreset(outputs.preset)) throw new Error(`unknown preset ${outputs.preset}`);
+  return applyOverrides(PRESETS[outputs.preset], outputs.overrides);
 }

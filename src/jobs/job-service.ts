@@ -13,11 +13,13 @@ import {
 import { ApiProblem, parseOrProblem } from './api-problem.js';
 import type { PipelineConfig } from './config.js';
 import { type JobView, jobView } from './job-view.js';
+import type { PresetService } from './preset-service.js';
 
 export interface JobServiceDeps {
   jobs: JobStore;
   objects: ObjectStore;
   queue: JobQueue;
+  presets: PresetService;
   config: PipelineConfig;
   now?: () => number;
 }
@@ -54,7 +56,8 @@ export class JobService {
         code: 'UNSUPPORTED_MEDIA_TYPE',
       });
     }
-    const { fileName, contentType, size, ...jobRequest } = request;
+    const { fileName, contentType, size, ...asked } = request;
+    const jobRequest = { ...asked, outputs: await this.deps.presets.resolveForJob(tenant, asked.outputs) };
     const { job, created } = await this.createOnce(tenant, request, idempotencyKey, (jobId) => ({
       status: 'AWAITING_UPLOAD',
       request: jobRequest,
@@ -94,7 +97,8 @@ export class JobService {
         code: 'SOURCE_NOT_FOUND',
       });
     }
-    const { source, ...jobRequest } = request;
+    const { source, ...asked } = request;
+    const jobRequest = { ...asked, outputs: await this.deps.presets.resolveForJob(tenant, asked.outputs) };
     const { job, created } = await this.createOnce(tenant, request, idempotencyKey, () => ({
       status: 'QUEUED',
       request: jobRequest,

@@ -25,6 +25,8 @@ export async function jobView(job: Job, objects: ObjectStore, outputsBucket: str
     source: { key: job.source.key, size: job.source.size, contentType: job.source.contentType },
     sourceMetadata: job.sourceMetadata,
     placeholder: job.placeholder,
+    hashes: job.hashes,
+    duplicates: job.duplicates,
     outputs,
     error: job.error
       ? {

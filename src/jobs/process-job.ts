@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { ErrorCodes, inputError, type PipelineError, toPipelineError } from '../core/errors.js';
 import { type Job, type OutputRecord, OutputSpec } from '../core/job.js';
 import { outputKey } from '../core/keys.js';
 import { ConditionFailedError, type JobStore, type ObjectStore } from '../core/ports.js';
 import { resolveOutputs } from '../core/presets.js';
+import type { NearDuplicateIndex } from '../core/similarity/near-duplicates.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
 import { SNIFF_BYTES, sniff } from '../media/sniff.js';
+import { findAndIndexDuplicates, hashAsset } from './asset-hashes.js';
 
 export interface ProcessDeps {
   jobs: JobStore;
@@ -13,6 +16,8 @@ export interface ProcessDeps {
   maxUploadBytes: number;
   leaseMs: number;
   imageLimits?: ImageLimits;
+  /** The tenant's near-duplicate index; without it hashes are computed but no duplicates looked up. */
+  hashIndex?: NearDuplicateIndex;
   now?: () => number;
 }
 
@@ -88,7 +93,7 @@ export async function processJob(
 async function render(
   deps: ProcessDeps,
   job: Job,
-): Promise<Pick<Job, 'outputs' | 'sourceMetadata' | 'placeholder'>> {
+): Promise<Pick<Job, 'outputs' | 'sourceMetadata' | 'placeholder' | 'hashes' | 'duplicates'>> {
   const { bucket, key } = job.source;
   const head = await deps.objects.head(bucket, key);
   if (!head) throw inputError(ErrorCodes.SOURCE_NOT_FOUND, `source object ${key} does not exist`);
@@ -107,12 +112,19 @@ async function render(
     );
   }
   await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'decoding', 10);
-  const input = await deps.objects.read(bucket, key);
+  const sha256 = createHash('sha256');
+  // The original's SHA-256 is taken from the same single read that feeds the decoder.
+  const input = await deps.objects.read(bucket, key, { onChunk: (chunk) => sha256.update(chunk) });
   const specs = resolveOutputs(job.request.outputs).map((spec) => OutputSpec.parse(spec));
   const processed = await processImage(input, specs, {
     ...deps.imageLimits,
     metadataPolicy: job.request.metadataPolicy,
   });
+  await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'hashing', 50);
+  const hashes = await hashAsset(input, processed, sha256.digest('hex'));
+  const duplicates = deps.hashIndex
+    ? await findAndIndexDuplicates(deps.hashIndex, job.tenant, job.jobId, hashes)
+    : undefined;
   await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', 60);
 
   const outputs: OutputRecord[] = [];
@@ -133,6 +145,8 @@ async function render(
   return {
     outputs,
     placeholder: processed.placeholder,
+    hashes,
+    duplicates,
     sourceMetadata: {
       ...processed.source,
       detectedType: detected.mime,

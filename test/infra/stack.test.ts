@@ -277,11 +277,23 @@ describe('MediaPipeline stack (dev)', () => {
     expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
   });
 
-  it('routes exactly the five API routes to the api function (payload 2.0, no authorizer)', () => {
+  it('routes exactly the API’s routes to the api function (payload 2.0, no authorizer)', () => {
     const { resources } = dev();
     const routes = ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route);
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
-      ['DELETE /jobs/{id}', 'GET /jobs', 'GET /jobs/{id}', 'POST /jobs', 'POST /uploads'].sort(),
+      [
+        'DELETE /jobs/{id}',
+        'GET /jobs',
+        'GET /jobs/{id}',
+        'POST /jobs',
+        'POST /uploads',
+        'GET /presets',
+        'GET /presets/{name}',
+        'PUT /presets/{name}',
+        'DELETE /presets/{name}',
+        'GET /assets/{id}/similar',
+        'POST /similar',
+      ].sort(),
     );
     const [apiId] = functionByEntry(resources, ENTRIES.api);
     for (const route of routes) {

@@ -3,11 +3,13 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
+import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import type { Priority } from '../../src/core/job.js';
 import { ApiProblem } from '../../src/jobs/api-problem.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
+import { PresetService } from '../../src/jobs/preset-service.js';
 import { createJobsTable } from '../support/jobs-table.js';
 
 // The use cases over the real adapters (dynalite, s3rver); only the queue is an in-memory port.
@@ -40,6 +42,7 @@ beforeAll(async () => {
     jobs: new DynamoDbJobStore({ tableName: TABLE, client: dynamo }),
     objects: new S3ObjectStore({ client: s3 }),
     queue: { enqueue: async (message) => void enqueued.push(message) },
+    presets: new PresetService(new DynamoDbPresetStore({ tableName: TABLE, client: dynamo })),
     config,
   });
 });

@@ -54,9 +54,15 @@ export function pipelineClient(pipeline: LocalPipeline) {
   }
 
   /** POST /uploads only: the job and its presigned POST, which the test then uses (or not) itself. */
-  async function requestUpload(fileName: string, size: number, extra: Record<string, unknown> = {}) {
+  async function requestUpload(
+    fileName: string,
+    size: number,
+    extra: Record<string, unknown> = {},
+    apiKey?: string,
+  ) {
     const created = await api<UploadGrant>('POST', '/uploads', {
       body: { fileName, contentType: 'image/jpeg', size, outputs: { preset: 'web' }, ...extra },
+      apiKey,
     });
     if (created.status !== 201)
       throw new Error(`POST /uploads: ${created.status} ${JSON.stringify(created.body)}`);

@@ -3,10 +3,15 @@ import { type ProblemDetails, problem } from '../../core/errors.js';
 import { ApiProblem } from '../../jobs/api-problem.js';
 import type { ApiKeyAuthenticator } from '../../jobs/auth.js';
 import type { JobService } from '../../jobs/job-service.js';
+import type { PresetService } from '../../jobs/preset-service.js';
+import type { SimilarityService } from '../../jobs/similarity-service.js';
 
 export interface ApiRouterDeps {
   service: JobService;
   auth: ApiKeyAuthenticator;
+  presets: PresetService;
+  /** Near-duplicate lookups (GET /assets/{id}/similar, POST /similar). */
+  similarity?: SimilarityService;
   onUnexpectedError?: (error: unknown) => void;
 }
 
@@ -32,6 +37,26 @@ export function createApiRouter(deps: ApiRouterDeps) {
     'GET /jobs/{id}': async (tenant, event) => json(200, await service.get(tenant, pathId(event))),
     'DELETE /jobs/{id}': async (tenant, event) => json(200, await service.cancel(tenant, pathId(event))),
   };
+  const { presets } = deps;
+  const presetName = (event: APIGatewayProxyEventV2) => event.pathParameters?.name ?? '';
+  routes['GET /presets'] = async (tenant) => json(200, await presets.list(tenant));
+  routes['GET /presets/{name}'] = async (tenant, event) =>
+    json(200, await presets.get(tenant, presetName(event)));
+  routes['PUT /presets/{name}'] = async (tenant, event) => {
+    const result = await presets.save(tenant, presetName(event), jsonBody(event));
+    return json(result.created ? 201 : 200, result.preset);
+  };
+  routes['DELETE /presets/{name}'] = async (tenant, event) => {
+    await presets.delete(tenant, presetName(event));
+    return { statusCode: 204 };
+  };
+  const { similarity } = deps;
+  if (similarity) {
+    routes['GET /assets/{id}/similar'] = async (tenant, event) =>
+      json(200, await similarity.similarToAsset(tenant, pathId(event), event.queryStringParameters ?? {}));
+    routes['POST /similar'] = async (tenant, event) =>
+      json(200, await similarity.similarToHash(tenant, jsonBody(event)));
+  }
 
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
