@@ -6,13 +6,16 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startEmulators } from '../local/emulators.js';
 import { DynamoDbHashIndex } from '../src/adapters/aws/dynamodb-hash-index.js';
 import { JOBS_TABLE_KEYS } from '../src/adapters/aws/jobs-table-layout.js';
+import { PRESETS } from '../src/core/presets.js';
 import { hammingWords, hashWords } from '../src/core/similarity/hash256.js';
 import { InMemoryHashIndexStore } from '../src/core/similarity/in-memory-hash-index.js';
 import { type IndexedHash, NearDuplicateIndex } from '../src/core/similarity/near-duplicates.js';
+import { hashAsset } from '../src/jobs/asset-hashes.js';
 import { imageHashes } from '../src/media/hash/imagehash.js';
 import { pdqHash } from '../src/media/hash/pdq.js';
 import { decodeForHashing, type RawImage } from '../src/media/hash/raw-image.js';
 import { sha256Hex } from '../src/media/hash/sha256.js';
+import { processImage } from '../src/media/image/pipeline.js';
 import { ms, percentile } from './stats.js';
 
 /**
@@ -192,7 +195,41 @@ async function benchLookup(): Promise<void> {
   }
 }
 
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+
+/** 4. What hashing adds to a job: CPU of the `web` preset's processing vs the worker's hashing step. */
+async function benchShareOfJob(): Promise<void> {
+  console.log('Hashing as a share of a web-preset job (CPU time, median of 5)');
+  for (const name of ['images/2569067123_aca715a2ee_o.jpg', 'images/Landscape_1.jpg']) {
+    const input = readFileSync(join(FIXTURES, name));
+    const render: number[] = [];
+    const hash: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      let started = process.cpuUsage();
+      const processed = await processImage(input, PRESETS.web);
+      const renderMs = cpuMs(process.cpuUsage(started));
+      started = process.cpuUsage();
+      await hashAsset(input, processed, sha256Hex(input));
+      const hashMs = cpuMs(process.cpuUsage(started));
+      if (i === 0) continue; // warm-up
+      render.push(renderMs);
+      hash.push(hashMs);
+    }
+    const median = (values: number[]) =>
+      percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      );
+    const [r, h] = [median(render), median(hash)];
+    console.log(
+      `  ${name}: web preset ${ms(r)}, hashing ${ms(h)} (SHA-256, PDQ, aHash, dHash, pHash, incl. any ` +
+        `full-resolution decode): ${((100 * h) / (r + h)).toFixed(1)}% of the job's CPU`,
+    );
+  }
+}
+
 export async function run(): Promise<void> {
   await benchHashing();
+  await benchShareOfJob();
   await benchLookup();
 }
