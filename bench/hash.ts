@@ -16,6 +16,7 @@ import { pdqHash } from '../src/media/hash/pdq.js';
 import { decodeForHashing, type RawImage } from '../src/media/hash/raw-image.js';
 import { sha256Hex } from '../src/media/hash/sha256.js';
 import { processImage } from '../src/media/image/pipeline.js';
+import { randomHash, seededRandom } from '../test/support/random-hashes.js';
 import { ms, percentile } from './stats.js';
 
 /**
@@ -84,30 +85,20 @@ async function benchHashing(): Promise<void> {
   }
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function benchLookup(): Promise<void> {
   const count = Number(process.env.HASH_BENCH_INDEXED ?? 100_000);
   const lookups = Number(process.env.HASH_BENCH_LOOKUPS ?? 200);
-  const random = mulberry32(42);
-  const randomHash = () => Array.from({ length: 64 }, () => Math.floor(random() * 16).toString(16)).join('');
+  const random = seededRandom(42);
+  const nextHash = () => randomHash(random);
   const entries: IndexedHash[] = Array.from({ length: count }, (_, i) => ({
     assetId: `asset-${i}`,
-    hash: randomHash(),
+    hash: nextHash(),
     quality: 100,
     flagged: false,
   }));
   // Queries: half near an indexed hash (a few bits flipped), half random.
   const queries = Array.from({ length: lookups }, (_, i) => {
-    if (i % 2) return randomHash();
+    if (i % 2) return nextHash();
     const digits = [...(entries[Math.floor(random() * count)] as IndexedHash).hash];
     for (let k = 0; k < 10; k++) {
       const p = Math.floor(random() * 64);

@@ -8,17 +8,7 @@ import {
 } from '../../src/core/similarity/hash256.js';
 import { InMemoryHashIndexStore } from '../../src/core/similarity/in-memory-hash-index.js';
 import { InvalidQueryError, NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
-
-/** Deterministic PRNG (mulberry32) so a failure is reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomHash, seededRandom } from '../support/random-hashes.js';
 
 const toBits = (hex: string) =>
   [...hex].flatMap((d) => [...Number.parseInt(d, 16).toString(2).padStart(4, '0')]);
@@ -26,10 +16,6 @@ const fromBits = (bits: string[]) =>
   Array.from({ length: 64 }, (_, i) =>
     Number.parseInt(bits.slice(i * 4, i * 4 + 4).join(''), 2).toString(16),
   ).join('');
-
-function randomHash(random: () => number): string {
-  return Array.from({ length: 64 }, () => Math.floor(random() * 16).toString(16)).join('');
-}
 
 function flip(hex: string, positions: number[]): string {
   const bits = toBits(hex);
@@ -55,7 +41,7 @@ function worstCase31(hex: string, loneChunk: number): string {
 
 describe('hash arithmetic', () => {
   it('Hamming distance counts differing bits; chunks and probes cover the hash', () => {
-    const random = rng(7);
+    const random = seededRandom(7);
     for (let i = 0; i < 200; i++) {
       const a = randomHash(random);
       const b = randomHash(random);
@@ -77,7 +63,7 @@ describe('hash arithmetic', () => {
 
 describe('near-duplicate lookup: recall against brute force', () => {
   it('finds every planted hash within 31 bits among 20,000 random ones, nothing beyond maxDistance', async () => {
-    const random = rng(2026);
+    const random = seededRandom(2026);
     const store = new InMemoryHashIndexStore();
     const index = new NearDuplicateIndex(store);
     const tenant = 'acme';

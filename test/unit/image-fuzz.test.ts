@@ -4,22 +4,13 @@ import { PipelineError } from '../../src/core/errors.js';
 import type { OutputSpec } from '../../src/core/job.js';
 import { processImage } from '../../src/media/image/pipeline.js';
 import { readFixture } from '../support/fixtures.js';
+import { seededRandom } from '../support/random-hashes.js';
 
 /**
  * Hostile-input robustness: truncated and bit-flipped copies of the fixtures (deterministic seed).
  * Each case must end within its time limit, either with valid outputs or with a terminal
  * PipelineError (kind 'input'). A libvips crash would kill this test process and fail the file.
  */
-function mulberry32(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SOURCES = [
   '320x240.jpg',
@@ -38,7 +29,7 @@ const SPECS: OutputSpec[] = [
 const CASE_TIMEOUT_MS = 10_000;
 
 function mutations(): { label: string; data: Buffer }[] {
-  const random = mulberry32(0x5eed_1234);
+  const random = seededRandom(0x5eed_1234);
   const cases: { label: string; data: Buffer }[] = [];
   for (const name of SOURCES) {
     const original = readFixture(name);

@@ -64,6 +64,17 @@ export function sqsClient(): SQSClient {
   return defaultSqs;
 }
 
+/**
+ * The document client an adapter uses: an injected document client as is, an injected low-level client
+ * wrapped with the shared settings, or the process-wide default.
+ */
+export function documentClientOrDefault(
+  client?: DynamoDBClient | DynamoDBDocumentClient,
+): DynamoDBDocumentClient {
+  if (client instanceof DynamoDBDocumentClient) return client;
+  return client ? documentClientFor(client) : dynamoDocumentClient();
+}
+
 /** Wraps a low-level DynamoDB client with the shared translation settings. */
 export function documentClientFor(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, DOCUMENT_TRANSLATE_CONFIG);

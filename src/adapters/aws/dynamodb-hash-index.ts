@@ -1,14 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ChunkProbe, chunkHex, hashChunks } from '../../core/similarity/hash256.js';
 import type { HashIndexStore, IndexedHash } from '../../core/similarity/near-duplicates.js';
-import { documentClientFor, dynamoDocumentClient } from './clients.js';
+import { documentClientOrDefault } from './clients.js';
 import { JOBS_TABLE_KEYS } from './jobs-table-layout.js';
 
 /**
@@ -46,13 +46,7 @@ export class DynamoDbHashIndex implements HashIndexStore {
   private readonly consistentRead: boolean;
 
   constructor(options: DynamoDbHashIndexOptions) {
-    const { client } = options;
-    this.client =
-      client instanceof DynamoDBDocumentClient
-        ? client
-        : client instanceof DynamoDBClient
-          ? documentClientFor(client)
-          : dynamoDocumentClient();
+    this.client = documentClientOrDefault(options.client);
     this.tableName = options.tableName;
     this.concurrency = options.concurrency ?? 32;
     this.consistentRead = options.consistentRead ?? false;

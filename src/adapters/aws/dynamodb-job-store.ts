@@ -1,11 +1,11 @@
-import {
-  type AttributeValue,
-  type ConditionalCheckFailedException,
+import type {
+  AttributeValue,
+  ConditionalCheckFailedException,
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -20,7 +20,7 @@ import {
   type ListPage,
   type TransitionOptions,
 } from '../../core/ports.js';
-import { documentClientFor, dynamoDocumentClient } from './clients.js';
+import { documentClientOrDefault } from './clients.js';
 import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS } from './jobs-table-layout.js';
 
 /**
@@ -69,13 +69,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
   private readonly now: () => number;
 
   constructor(options: DynamoDbJobStoreOptions) {
-    const { client } = options;
-    this.client =
-      client instanceof DynamoDBDocumentClient
-        ? client
-        : client instanceof DynamoDBClient
-          ? documentClientFor(client)
-          : dynamoDocumentClient();
+    this.client = documentClientOrDefault(options.client);
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
   }

@@ -1,14 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OutputSpec } from '../../core/job.js';
 import type { PresetStore } from '../../core/ports.js';
-import { documentClientFor, dynamoDocumentClient } from './clients.js';
+import { documentClientOrDefault } from './clients.js';
 
 const PRESET_PREFIX = 'PRESET#';
 const key = (tenant: string, name: string) => ({ pk: `TENANT#${tenant}`, sk: `${PRESET_PREFIX}${name}` });
@@ -19,13 +19,7 @@ export class DynamoDbPresetStore implements PresetStore {
   private readonly tableName: string;
 
   constructor(options: { tableName: string; client?: DynamoDBClient | DynamoDBDocumentClient }) {
-    const { client } = options;
-    this.client =
-      client instanceof DynamoDBDocumentClient
-        ? client
-        : client
-          ? documentClientFor(client)
-          : dynamoDocumentClient();
+    this.client = documentClientOrDefault(options.client);
     this.tableName = options.tableName;
   }
 

@@ -6,6 +6,7 @@ import { hammingHex } from '../../../src/core/similarity/hash256.js';
 import { InMemoryHashIndexStore } from '../../../src/core/similarity/in-memory-hash-index.js';
 import { NearDuplicateIndex } from '../../../src/core/similarity/near-duplicates.js';
 import { createJobsTable } from '../../support/jobs-table.js';
+import { flipRandomBits, randomHash, seededRandom } from '../../support/random-hashes.js';
 
 const TABLE = 'hash-index-test';
 let emulators: Emulators;
@@ -25,33 +26,13 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const randomHash = (random: () => number) =>
-  Array.from({ length: 64 }, () => Math.floor(random() * 16).toString(16)).join('');
-
-function flipRandom(hex: string, distance: number, random: () => number): string {
-  const digits = [...hex].map((d) => Number.parseInt(d, 16));
-  const positions = new Set<number>();
-  while (positions.size < distance) positions.add(Math.floor(random() * 256));
-  for (const p of positions) digits[p >> 2] = (digits[p >> 2] as number) ^ (8 >> (p & 3));
-  return digits.map((d) => d.toString(16)).join('');
-}
-
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>) {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
 describe('DynamoDbHashIndex on dynalite', () => {
   it('returns exactly what brute force finds for 2,000 random + 100 planted hashes', async () => {
-    const random = rng(99);
+    const random = seededRandom(99);
     const tenant = 'recall';
     const dynamo = new NearDuplicateIndex(store);
     const memory = new InMemoryHashIndexStore();
@@ -60,7 +41,7 @@ describe('DynamoDbHashIndex on dynalite', () => {
     const assets = Array.from({ length: 2_000 }, (_, i) => ({ assetId: `r${i}`, hash: randomHash(random) }));
     for (let i = 0; i < 100; i++) {
       const distance = i < 80 ? i % 32 : 32 + (i % 33);
-      assets.push({ assetId: `p${i}`, hash: flipRandom(queries[i % 10] as string, distance, random) });
+      assets.push({ assetId: `p${i}`, hash: flipRandomBits(queries[i % 10] as string, distance, random) });
     }
     await inBatches(assets, 16, async ({ assetId, hash }) => {
       await dynamo.add(tenant, { assetId, pdq: { hash, quality: 80 } });
@@ -81,7 +62,7 @@ describe('DynamoDbHashIndex on dynalite', () => {
 
   it('re-indexing an asset under a new hash drops its old postings', async () => {
     const index = new NearDuplicateIndex(store);
-    const random = rng(5);
+    const random = seededRandom(5);
     const first = randomHash(random);
     const second = randomHash(random);
     await index.add('moves', { assetId: 'a1', pdq: { hash: first, quality: 90 }, sha256: '11'.repeat(32) });
@@ -104,9 +85,12 @@ describe('DynamoDbHashIndex on dynalite', () => {
 
   it('keeps low-quality entries flagged and out of default matches', async () => {
     const index = new NearDuplicateIndex(store);
-    const hash = randomHash(rng(6));
+    const hash = randomHash(seededRandom(6));
     await index.add('flags', { assetId: 'dim', pdq: { hash, quality: 20 } });
-    await index.add('flags', { assetId: 'sharp', pdq: { hash: flipRandom(hash, 4, rng(8)), quality: 95 } });
+    await index.add('flags', {
+      assetId: 'sharp',
+      pdq: { hash: flipRandomBits(hash, 4, seededRandom(8)), quality: 95 },
+    });
     expect((await store.get('flags', 'dim'))?.flagged).toBe(true);
     expect((await index.findSimilar('flags', { hash })).map((m) => m.assetId)).toEqual(['sharp']);
     const all = await index.findSimilar('flags', { hash }, { includeLowQuality: true });
