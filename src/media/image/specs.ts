@@ -57,8 +57,23 @@ export function decodeSize(
   };
 }
 
-export function resizeOptions(spec: OutputSpec): ResizeOptions | undefined {
+/**
+ * sharp's resize options for a spec, given the raster it resizes. A `cover` box larger than the source
+ * (and no `enlarge`) shrinks to the largest box of the same aspect that fits the source, so the output
+ * still has the requested shape (a 1200x630 card from a 600x450 photo is 600x315, not the whole photo).
+ */
+export function resizeOptions(
+  spec: OutputSpec,
+  sourceWidth: number,
+  sourceHeight: number,
+): ResizeOptions | undefined {
   if (!spec.width && !spec.height) return undefined;
+  let { width, height } = spec;
+  if (spec.fit === 'cover' && !spec.enlarge && width && height) {
+    const scale = Math.min(1, sourceWidth / width, sourceHeight / height);
+    width = Math.max(1, Math.round(width * scale));
+    height = Math.max(1, Math.round(height * scale));
+  }
   const smart = spec.position === 'attention' || spec.position === 'entropy';
   const position =
     spec.position === undefined
@@ -69,8 +84,8 @@ export function resizeOptions(spec: OutputSpec): ResizeOptions | undefined {
         ? sharp.strategy[spec.position as 'attention' | 'entropy']
         : spec.position;
   return {
-    width: spec.width,
-    height: spec.height,
+    width,
+    height,
     fit: spec.fit,
     position,
     withoutEnlargement: !spec.enlarge,
