@@ -77,10 +77,9 @@ export class Monitoring extends Construct {
     alarm(
       'DeadLetters',
       'Ingest messages reached the DLQ: jobs failed after all retries.',
-      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: 'Maximum',
-      }),
+      // Received, not visible: the dead-letter function drains the queue within seconds, so the visible
+      // count would rarely be seen above zero.
+      props.deadLetterQueue.metricNumberOfMessagesReceived({ period: FIVE_MINUTES, statistic: 'Sum' }),
       1,
     );
     alarm(

@@ -156,7 +156,13 @@ export const OutputOverrides = z
   .strict();
 export type OutputOverrides = z.infer<typeof OutputOverrides>;
 
-export const OutputSpecList = z.array(OutputSpec).min(1).max(20);
+export const OutputSpecList = z
+  .array(OutputSpec)
+  .min(1)
+  .max(20)
+  .refine((specs) => new Set(specs.map((spec) => spec.name)).size === specs.length, {
+    message: 'output names must be unique (each names its own object)',
+  });
 
 export const Outputs = z.union([
   z.object({ preset: PresetRef, overrides: OutputOverrides.optional() }).strict(),

@@ -24,11 +24,10 @@ export async function hashAsset(
 }
 
 /**
- * Earlier assets of the tenant with the same bytes (SHA-256) or within PDQ distance 31, then this asset
- * joins the index (idempotent, so a retried job re-indexes harmlessly). Low-quality PDQ hashes are
- * indexed but flagged, and neither match nor are matched by default.
+ * Earlier assets of the tenant with the same bytes (SHA-256) or within PDQ distance 31. Low-quality PDQ
+ * hashes are flagged in the index and neither match nor are matched by default.
  */
-export async function findAndIndexDuplicates(
+export async function findDuplicates(
   index: NearDuplicateIndex,
   tenant: string,
   assetId: string,
@@ -36,6 +35,15 @@ export async function findAndIndexDuplicates(
 ): Promise<AssetDuplicates> {
   const exact = await index.findExact(tenant, hashes.sha256, assetId);
   const near = await index.findSimilar(tenant, hashes.pdq, { excludeAssetId: assetId });
-  await index.add(tenant, { assetId, pdq: hashes.pdq, sha256: hashes.sha256 });
   return { exact, near: near.map(({ assetId: id, distance }) => ({ assetId: id, distance })) };
+}
+
+/** Adds a completed asset to the tenant's index (idempotent: a retry re-writes the same items). */
+export async function indexAsset(
+  index: NearDuplicateIndex,
+  tenant: string,
+  assetId: string,
+  hashes: AssetHashes,
+): Promise<void> {
+  await index.add(tenant, { assetId, pdq: hashes.pdq, sha256: hashes.sha256 });
 }

@@ -19,6 +19,8 @@ export async function failExhausted(
   if (!target) return undefined;
   const job = await deps.jobs.get(target.tenant, target.jobId);
   if (!job || isTerminal(job.status)) return job;
+  // As ingest does: an upload event only speaks for the job whose source it is.
+  if (message.kind === 'upload' && job.source.key !== message.key) return undefined;
   try {
     return await deps.jobs.transition(target.tenant, target.jobId, 'FAILED', {
       set: {

@@ -57,13 +57,12 @@ export class JobService {
       });
     }
     const { fileName, contentType, size, ...asked } = request;
-    const jobRequest = { ...asked, outputs: await this.deps.presets.resolveForJob(tenant, asked.outputs) };
-    const { job, created } = await this.createOnce(tenant, request, idempotencyKey, (jobId) => ({
+    const { job, created } = await this.createOnce(tenant, request, idempotencyKey, async (jobId) => ({
       status: 'AWAITING_UPLOAD',
-      request: jobRequest,
+      request: { ...asked, outputs: await this.deps.presets.resolveForJob(tenant, asked.outputs) },
       source: {
         bucket: config.uploadsBucket,
-        key: uploadKey(tenant, jobId, fileName, jobRequest.priority),
+        key: uploadKey(tenant, jobId, fileName, asked.priority),
         contentType,
         size,
       },
@@ -91,24 +90,27 @@ export class JobService {
         code: 'KEY_OUTSIDE_TENANT',
       });
     }
-    const head = await this.deps.objects.head(config.uploadsBucket, request.source.key);
-    if (!head) {
-      throw ApiProblem.of(422, 'Source not found', `no object at ${request.source.key}`, {
-        code: 'SOURCE_NOT_FOUND',
-      });
-    }
     const { source, ...asked } = request;
-    const jobRequest = { ...asked, outputs: await this.deps.presets.resolveForJob(tenant, asked.outputs) };
-    const { job, created } = await this.createOnce(tenant, request, idempotencyKey, () => ({
-      status: 'QUEUED',
-      request: jobRequest,
-      source: {
-        bucket: config.uploadsBucket,
-        key: source.key,
-        size: head.size,
-        contentType: head.contentType,
-      },
-    }));
+    // Checks that depend on the world (the object, the tenant's presets) run only when a job is created:
+    // a replay of an earlier request answers with its job even if they would now fail.
+    const { job, created } = await this.createOnce(tenant, request, idempotencyKey, async () => {
+      const head = await this.deps.objects.head(config.uploadsBucket, source.key);
+      if (!head) {
+        throw ApiProblem.of(422, 'Source not found', `no object at ${source.key}`, {
+          code: 'SOURCE_NOT_FOUND',
+        });
+      }
+      return {
+        status: 'QUEUED',
+        request: { ...asked, outputs: await this.deps.presets.resolveForJob(tenant, asked.outputs) },
+        source: {
+          bucket: config.uploadsBucket,
+          key: source.key,
+          size: head.size,
+          contentType: head.contentType,
+        },
+      };
+    });
     // Enqueue again on a replay too: a crash between create and enqueue must not strand the job.
     if (job.status === 'QUEUED') {
       await this.deps.queue.enqueue({ tenant, jobId: job.jobId, priority: job.request.priority });
@@ -185,7 +187,7 @@ export class JobService {
     tenant: string,
     request: unknown,
     idempotencyKey: string | undefined,
-    build: (jobId: string) => Pick<Job, 'status' | 'request' | 'source'>,
+    build: (jobId: string) => Promise<Pick<Job, 'status' | 'request' | 'source'>>,
   ): Promise<{ job: Job; created: boolean }> {
     let jobId = ulid(this.now());
     if (idempotencyKey !== undefined) {
@@ -199,7 +201,7 @@ export class JobService {
           },
         );
       }
-      const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+      const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
       const stored = await this.deps.jobs.reserveIdempotencyKey(tenant, idempotencyKey, jobId, requestHash);
       if (stored.requestHash !== requestHash) {
         throw ApiProblem.of(422, 'Idempotency key reused', 'the key was used with a different request', {
@@ -211,6 +213,7 @@ export class JobService {
       if (existing) return { job: existing, created: false };
     }
     await this.admit(tenant);
+    const built = await build(jobId);
     const timestamp = new Date(this.now()).toISOString();
     const job: Job = {
       tenant,
@@ -221,7 +224,7 @@ export class JobService {
       idempotencyKey,
       createdAt: timestamp,
       updatedAt: timestamp,
-      ...build(jobId),
+      ...built,
     };
     if (await this.deps.jobs.create(job)) return { job, created: true };
     const existing = await this.deps.jobs.get(tenant, jobId);
@@ -231,3 +234,15 @@ export class JobService {
 }
 
 export type { JobRequest };
+
+/** JSON with object keys sorted: the same request with its keys in another order hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

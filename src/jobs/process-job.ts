@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ZodError } from 'zod';
 import { ErrorCodes, inputError, type PipelineError, toPipelineError } from '../core/errors.js';
 import { type Job, type OutputRecord, OutputSpec } from '../core/job.js';
 import { outputKey } from '../core/keys.js';
@@ -7,7 +8,7 @@ import { resolveOutputs } from '../core/presets.js';
 import type { NearDuplicateIndex } from '../core/similarity/near-duplicates.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
 import { SNIFF_BYTES, sniff } from '../media/sniff.js';
-import { findAndIndexDuplicates, hashAsset } from './asset-hashes.js';
+import { findDuplicates, hashAsset, indexAsset } from './asset-hashes.js';
 
 export interface ProcessDeps {
   jobs: JobStore;
@@ -46,6 +47,8 @@ export async function processJob(
   const existing = alreadyRead ?? (await deps.jobs.get(tenant, jobId));
   if (!existing) return { result: 'not-found', jobId };
   if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(existing.status)) {
+    // A redelivery after the completion but before the index write finished: index now (idempotent).
+    await indexCompleted(deps, existing);
     return { result: 'already-terminal', job: existing };
   }
   const job = await deps.jobs.claim(tenant, jobId, deps.leaseMs, now());
@@ -62,12 +65,22 @@ export async function processJob(
 
   try {
     const rendered = await render(deps, job);
-    return await finish(deps, job, {
+    const outcome = await finish(deps, job, {
       status: 'COMPLETED',
       set: { ...rendered, stage: 'done', progress: 100, completedAt: new Date(now()).toISOString() },
     });
+    // Only completed assets join the index: a job that fails or is cancelled never shows up as a duplicate.
+    if (outcome.result === 'completed') await indexCompleted(deps, outcome.job);
+    return outcome;
   } catch (caught) {
-    const error = toPipelineError(caught);
+    // A stored request that no longer validates (e.g. after a schema change) will not get better by retrying.
+    const error =
+      caught instanceof ZodError
+        ? inputError(
+            ErrorCodes.INVALID_REQUEST,
+            `the job's outputs are not valid: ${caught.issues[0]?.message}`,
+          )
+        : toPipelineError(caught);
     if (!error.retryable) {
       return await finish(deps, job, {
         status: 'FAILED',
@@ -123,7 +136,7 @@ async function render(
   await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'hashing', 50);
   const hashes = await hashAsset(input, processed, sha256.digest('hex'));
   const duplicates = deps.hashIndex
-    ? await findAndIndexDuplicates(deps.hashIndex, job.tenant, job.jobId, hashes)
+    ? await findDuplicates(deps.hashIndex, job.tenant, job.jobId, hashes)
     : undefined;
   await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', 60);
 
@@ -153,6 +166,12 @@ async function render(
       declaredType: job.source.contentType,
     },
   };
+}
+
+async function indexCompleted(deps: ProcessDeps, job: Job): Promise<void> {
+  if (deps.hashIndex && job.status === 'COMPLETED' && job.hashes) {
+    await indexAsset(deps.hashIndex, job.tenant, job.jobId, job.hashes);
+  }
 }
 
 async function finish(

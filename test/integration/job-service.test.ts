@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
@@ -81,5 +81,19 @@ describe('JobService: per-tenant admission limit', () => {
     const [oldest] = (await service.list('acme', {})).jobs.slice(-1);
     await service.cancel('acme', oldest?.id ?? '');
     expect((await submit('acme')).created).toBe(true);
+  });
+
+  it('answers a replay with its job even when the source is gone since, and ignores key order', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 't/replay/library/a.jpg', Body: 'x' }));
+    const body = { source: { key: 't/replay/library/a.jpg' }, metadata: { a: '1', b: '2' } };
+    const first = await service.submit('replay', body, 'replay-key');
+    expect(first.created).toBe(true);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 't/replay/library/a.jpg' }));
+    const reordered = { metadata: { b: '2', a: '1' }, source: { key: 't/replay/library/a.jpg' } };
+    const replay = await service.submit('replay', reordered, 'replay-key');
+    expect(replay).toMatchObject({ created: false, job: { id: first.job.id } });
+    // Without the key, the missing source is refused.
+    const fresh = await service.submit('replay', body).catch((error: unknown) => error);
+    expect((fresh as ApiProblem).details).toMatchObject({ status: 422, code: 'SOURCE_NOT_FOUND' });
   });
 });

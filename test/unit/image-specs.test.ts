@@ -65,10 +65,10 @@ describe('output specs', () => {
   });
 
   it('takes 1 to 20 outputs per job; processImage enforces the same bound', async () => {
-    const spec = { name: 'a', format: 'jpeg' };
+    const specs = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `o${i}`, format: 'jpeg' }));
     expect(Outputs.safeParse({ specs: [] }).success).toBe(false);
-    expect(Outputs.safeParse({ specs: Array(20).fill(spec) }).success).toBe(true);
-    expect(Outputs.safeParse({ specs: Array(21).fill(spec) }).success).toBe(false);
+    expect(Outputs.safeParse({ specs: specs(20) }).success).toBe(true);
+    expect(Outputs.safeParse({ specs: specs(21) }).success).toBe(false);
     const input = readFixture('320x240.jpg');
     await expect(processImage(input, [])).rejects.toMatchObject({ code: 'INVALID_REQUEST', kind: 'input' });
     const many = Array.from({ length: 21 }, (_, i) => OutputSpec.parse({ name: `o${i}`, format: 'jpeg' }));
@@ -164,5 +164,19 @@ describe('cover boxes larger than the source', () => {
       ])
     ).outputs;
     expect([card?.width, card?.height]).toEqual([1200, 630]);
+  });
+});
+
+describe('output lists', () => {
+  it('refuse two outputs with the same name (they would overwrite one object)', () => {
+    const twice = {
+      specs: [
+        { name: 'a', format: 'jpeg' },
+        { name: 'a', format: 'webp', width: 100 },
+      ],
+    };
+    const parsed = Outputs.safeParse(twice);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(/unique/);
   });
 });

@@ -12,7 +12,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ALLOWED_FROM, isTerminal, type Job, JobStatus } from '../../core/job.js';
+import { ALLOWED_FROM, type Job, JobStatus } from '../../core/job.js';
 import {
   type ApiKeyStore,
   ConditionFailedError,
@@ -31,6 +31,12 @@ import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS } from './jobs-table-layout.js';
  * Job ids are ULIDs, so sk order is creation order and a descending Query lists newest first.
  */
 export { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS };
+
+/**
+ * Jobs that count against the tenant's limit: queued or being processed. A job waiting for its upload
+ * does not (an abandoned upload must not block the tenant forever); it counts once it is claimed.
+ */
+const countsAsActive = (status: JobStatus) => status === 'QUEUED' || status === 'PROCESSING';
 
 const tenantPk = (tenant: string) => `TENANT#${tenant}`;
 const JOB_PREFIX = 'JOB#';
@@ -83,7 +89,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
             ...job,
             pk: tenantPk(job.tenant),
             sk: jobSk(job.jobId),
-            ...(isTerminal(job.status) ? {} : { activeTenant: job.tenant }),
+            ...(countsAsActive(job.status) ? { activeTenant: job.tenant } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -159,11 +165,10 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const sets = ['#status = :to', '#updatedAt = :updatedAt'];
     const removes: string[] = [];
     names['#active'] = ACTIVE_JOBS_INDEX.partitionKey;
-    if (isTerminal(to)) removes.push('#active');
-    else {
+    if (countsAsActive(to)) {
       sets.push('#active = :active');
       values[':active'] = tenant;
-    }
+    } else removes.push('#active');
     Object.entries(fields).forEach(([attribute, value], i) => {
       if (PROTECTED_ATTRIBUTES.has(attribute)) throw new TypeError(`transition may not set ${attribute}`);
       names[`#s${i}`] = attribute;
@@ -225,6 +230,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       ':one': 1,
       ':stage': 'processing',
       ':updatedAt': new Date(now).toISOString(),
+      ':tenant': tenant,
     };
     fresh.forEach((status, i) => {
       values[`:fresh${i}`] = status;
@@ -236,7 +242,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
           Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
           UpdateExpression:
             'SET #status = :processing, #attempt = if_not_exists(#attempt, :zero) + :one, ' +
-            '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt',
+            '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant',
           ConditionExpression:
             `(#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
             '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
@@ -245,6 +251,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
             '#attempt': 'attempt',
             '#leaseUntil': 'leaseUntil',
             '#stage': 'stage',
+            '#active': ACTIVE_JOBS_INDEX.partitionKey,
             '#updatedAt': 'updatedAt',
           },
           ExpressionAttributeValues: values,

@@ -355,8 +355,12 @@ describe('active jobs (admission)', () => {
     const tenant = 'counted';
     const jobs = Array.from({ length: 5 }, () => makeJob(tenant, { status: 'QUEUED' }));
     for (const job of jobs) await store.create(job);
-    await store.create(makeJob(tenant, { status: 'AWAITING_UPLOAD' }));
+    // A job waiting for its upload does not count until it is claimed (abandoned uploads never block).
+    const awaiting = makeJob(tenant, { status: 'AWAITING_UPLOAD' });
+    await store.create(awaiting);
     await store.create(makeJob('someone-else', { status: 'QUEUED' }));
+    expect(await store.countActive(tenant, 100)).toBe(5);
+    await store.claim(tenant, awaiting.jobId, 60_000);
     expect(await store.countActive(tenant, 100)).toBe(6);
     expect(await store.countActive(tenant, 3)).toBe(3);
 
