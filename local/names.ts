@@ -19,6 +19,7 @@ export const NAME_PROPERTY: Record<string, string> = {
   'AWS::Logs::LogGroup': 'LogGroupName',
   'AWS::ECS::Cluster': 'ClusterName',
   'AWS::ApiGatewayV2::Api': 'Name',
+  'AWS::KMS::Alias': 'AliasName',
 };
 
 export const ARN_SHAPE: Record<string, (name: string) => string> = {
@@ -34,6 +35,9 @@ export const ARN_SHAPE: Record<string, (name: string) => string> = {
   'AWS::SNS::Topic': (n) => `arn:aws:sns:${REGION}:${ACCOUNT_ID}:${n}`,
   'AWS::Logs::LogGroup': (n) => `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${n}:*`,
   'AWS::ECS::Cluster': (n) => `arn:aws:ecs:${REGION}:${ACCOUNT_ID}:cluster/${n}`,
+  'AWS::KMS::Key': (n) => `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/${n}`,
+  // The alias name already starts with `alias/`.
+  'AWS::KMS::Alias': (n) => `arn:aws:kms:${REGION}:${ACCOUNT_ID}:${n}`,
 };
 
 /** Ref returns the ARN, not the name, for these types. */
@@ -54,4 +58,10 @@ export function bucketNameFromLogicalId(logicalId: string): string {
 /** A short deterministic id, like the 10-character ids API Gateway and friends hand out. */
 export function shortId(seed: string): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, 10);
+}
+
+/** A KMS key id (a UUID, as KMS hands out), deterministic per stack and logical id. */
+export function kmsKeyId(stackName: string, logicalId: string): string {
+  const hex = createHash('sha256').update(`kms:${stackName}:${logicalId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

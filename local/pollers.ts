@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
@@ -127,6 +128,8 @@ export interface SqsPollerOptions {
 export function startSqsPollers(options: SqsPollerOptions): SqsPollers {
   const { sqs, host, log } = options;
   const abort = new AbortController();
+  // Every poll loop's ReceiveMessage listens on this one signal (Node warns past 10 listeners).
+  setMaxListeners(0, abort.signal);
   let busy = 0;
 
   const settle = async (mapping: SqsMapping, messages: Message[]) => {

@@ -3,7 +3,11 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { runtimeClients } from './clients.js';
 import { startEmulators } from './emulators.js';
 import { EnvironmentPatch, sdkEnvironment } from './env.js';
+import { LocalEventBus, readEventRules } from './event-bus.js';
+import { startEventsFront } from './events-front.js';
 import { createHttpApiServer, type HttpApiServer, readHttpApis } from './http-api.js';
+import { LocalKms, readKmsKeys, startKmsFront } from './kms-front.js';
+import { AsyncInvoker, readAsyncConfigs } from './lambda-async.js';
 import { LambdaHost, mergeEnvironments, readFunctions } from './lambda-host.js';
 import { startNotificationDelivery } from './notifications.js';
 import { readSqsMappings, startSqsPollers } from './pollers.js';
@@ -21,11 +25,29 @@ export interface LocalStackOptions {
   /** Function entry files (`media-pipeline:entry` metadata) resolve against this. */
   projectRoot: string;
   /** 0/undefined = ephemeral. `s3` and `sqs` are the endpoints clients use (the fronts). */
-  ports?: { api?: number; s3?: number; dynamodb?: number; sqs?: number; sfn?: number };
+  ports?: {
+    api?: number;
+    s3?: number;
+    dynamodb?: number;
+    sqs?: number;
+    sfn?: number;
+    events?: number;
+    kms?: number;
+  };
   log?: (line: string) => void;
   /** Local-only knob for tests: visibility delay applied to failed SQS messages instead of the queue's VisibilityTimeout. */
   failedMessageVisibilitySeconds?: number;
+  /** Local-only knob for tests: every `rate(...)` EventBridge rule fires this often instead of at its rate. */
+  scheduleIntervalMs?: number;
+  /**
+   * Local-only knob: first delay before retrying a failed EventBridge delivery or asynchronous Lambda
+   * invocation (doubling; default 100 ms, where AWS waits seconds to minutes).
+   */
+  retryDelayMs?: number;
 }
+
+/** The stage every hosted function sees in STAGE, whatever the template says (it allows http://localhost webhooks). */
+export const LOCAL_STAGE = 'local';
 
 export interface LocalStack {
   apiUrl: string;
@@ -35,6 +57,12 @@ export interface LocalStack {
   sqsEndpoint: string;
   /** The Step Functions API (AWS_ENDPOINT_URL_SFN for in-process handlers). */
   sfnEndpoint: string;
+  /** The EventBridge API (AWS_ENDPOINT_URL_EVENTBRIDGE for in-process handlers). */
+  eventsEndpoint: string;
+  /** The KMS API (AWS_ENDPOINT_URL_KMS for in-process handlers). */
+  kmsEndpoint: string;
+  /** The template's EventBridge rules and buses; `events.settled()` waits for deliveries in flight. */
+  events: LocalEventBus;
   /** Every HTTP API's URL by logical id (apiUrl is the first). */
   apiUrls: Record<string, string>;
   bucketName(logicalIdPrefix: string): string;
@@ -95,6 +123,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanup.push(() => sqsFront.stop());
     const sfnFront = await startSfnFront(ports.sfn);
     cleanup.push(() => sfnFront.stop());
+    const eventsFront = await startEventsFront(ports.events);
+    cleanup.push(() => eventsFront.stop());
+    const { keys, aliases } = readKmsKeys(template);
+    const kmsFront = await startKmsFront(new LocalKms(keys, aliases), ports.kms);
+    cleanup.push(() => kmsFront.stop());
 
     const apiServers: Record<string, HttpApiServer> = {};
     for (const [i, [id]] of template.ofType('AWS::ApiGatewayV2::Api').entries()) {
@@ -110,12 +143,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodb: emulators.dynamodb.endpoint,
       sqs: sqsFront.endpoint,
       sfn: sfnFront.endpoint,
+      events: eventsFront.endpoint,
+      kms: kmsFront.endpoint,
     };
     const clients = runtimeClients(endpoints);
     cleanup.push(() => clients.destroy());
     await provisionResources(template, clients, log);
 
     const functions = readFunctions(template, log);
+    for (const fn of functions) fn.environment.STAGE = LOCAL_STAGE;
     const functionEnv = mergeEnvironments(functions);
     const env = new EnvironmentPatch();
     cleanup.push(() => env.restore());
@@ -135,6 +171,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     cleanup.push(() => stateMachines.stopAll());
     sfnFront.serve(stateMachines);
+    const invoker = new AsyncInvoker(
+      host,
+      clients.sqs,
+      readAsyncConfigs(template, functions, log),
+      log,
+      options.retryDelayMs,
+    );
+    cleanup.push(() => invoker.stop());
+    const events = new LocalEventBus({
+      rules: readEventRules(template, host, log),
+      buses: template.ofType('AWS::Events::EventBus').map(([id]) => template.physicalName(id)),
+      sqs: clients.sqs,
+      invoker,
+      stateMachines,
+      log,
+      scheduleIntervalMs: options.scheduleIntervalMs,
+      retryDelayMs: options.retryDelayMs,
+    });
+    cleanup.push(() => events.stop());
+    eventsFront.serve(events);
     const notifications = startNotificationDelivery({
       template,
       // s3rver is a Koa app, hence an EventEmitter; @types/s3rver leaves that out.
@@ -175,7 +231,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return total;
     };
     const busy = async () => {
-      const local = host.inFlight + notifications.pending() + pollers.busy() + stateMachines.busy;
+      const local =
+        host.inFlight +
+        notifications.pending() +
+        pollers.busy() +
+        stateMachines.busy +
+        events.pending() +
+        invoker.pending();
       return { local, queued: local ? 0 : await queuedMessages() };
     };
 
@@ -187,6 +249,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodbEndpoint: emulators.dynamodb.endpoint,
       sqsEndpoint: sqsFront.endpoint,
       sfnEndpoint: sfnFront.endpoint,
+      eventsEndpoint: eventsFront.endpoint,
+      kmsEndpoint: kmsFront.endpoint,
+      events,
       bucketName: (prefix) => template.physicalName(template.logicalId('AWS::S3::Bucket', prefix)),
       tableName: (prefix) => {
         const type = template.ofType('AWS::DynamoDB::GlobalTable').some(([id]) => id.startsWith(prefix))

@@ -2,6 +2,7 @@ import {
   ACCOUNT_ID,
   ARN_SHAPE,
   bucketNameFromLogicalId,
+  kmsKeyId,
   NAME_PROPERTY,
   REF_IS_ARN,
   REGION,
@@ -41,6 +42,12 @@ export interface Endpoints {
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
+
+/** An event bus name from its name or ARN (`arn:aws:events:<region>:<account>:event-bus/<name>`). */
+export function busNameOf(nameOrArn: string): string {
+  const match = /^arn:aws[\w-]*:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn);
+  return match ? (match[1] as string) : nameOrArn;
+}
 
 export class LocalTemplate {
   readonly resources: Record<string, CfnResource>;
@@ -95,6 +102,7 @@ export class LocalTemplate {
     else if (r.Type === 'AWS::S3::Bucket') name = bucketNameFromLogicalId(logicalId);
     else if (r.Type === 'AWS::SQS::Queue')
       name = `${logicalId.slice(0, 75)}${r.Properties?.FifoQueue ? '.fifo' : ''}`;
+    else if (r.Type === 'AWS::KMS::Key') name = kmsKeyId(this.stackName, logicalId);
     else name = logicalId.slice(0, 64);
     this.names.set(logicalId, name);
     return name;
@@ -103,10 +111,20 @@ export class LocalTemplate {
   arn(logicalId: string): string {
     const r = this.resource(logicalId);
     const name = this.physicalName(logicalId);
+    if (r.Type === 'AWS::Events::Rule') {
+      const bus = this.ruleBusName(logicalId);
+      return `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
+    }
     const shape = ARN_SHAPE[r.Type];
     if (shape) return shape(name);
     const [, service = 'unknown', kind = 'resource'] = r.Type.split('::');
     return `arn:aws:${service.toLowerCase()}:${REGION}:${ACCOUNT_ID}:${kind.toLowerCase()}/${name}`;
+  }
+
+  /** The name of the event bus a rule is on (EventBusName may be a name or an ARN; default: `default`). */
+  ruleBusName(logicalId: string): string {
+    const value = this.resolve(this.resource(logicalId).Properties?.EventBusName);
+    return value === undefined || value === '' ? 'default' : busNameOf(String(value));
   }
 
   queueUrl(logicalId: string): string {
@@ -145,6 +163,11 @@ export class LocalTemplate {
         return shortId(name);
       case 'AWS::ApiGatewayV2::Stage':
         return this.resolve(r.Properties?.StageName ?? '$default');
+      case 'AWS::Events::Rule': {
+        // A rule on a custom bus is `bus|rule`, as CloudFormation returns it.
+        const bus = this.ruleBusName(name);
+        return bus === 'default' ? this.physicalName(name) : `${bus}|${this.physicalName(name)}`;
+      }
     }
     if (REF_IS_ARN.has(r.Type)) return this.arn(name);
     if (r.Type.startsWith('AWS::ApiGatewayV2::') || r.Type === 'AWS::Lambda::EventSourceMapping')
@@ -174,12 +197,13 @@ export class LocalTemplate {
         return this.endpoints.apis[logicalId] ?? `http://127.0.0.1:0`;
       case 'AWS::ApiGatewayV2::Api.ApiId':
         return shortId(logicalId);
+      case 'AWS::KMS::Key.KeyId':
       case 'AWS::StepFunctions::StateMachine.Name':
       case 'AWS::Events::EventBus.Name':
       case 'AWS::SNS::Topic.TopicName':
         return name();
     }
-    // Attributes the local runtime has no meaning for (KMS key ids, role ids…): a stable placeholder.
+    // Attributes the local runtime has no meaning for (role ids…): a stable placeholder.
     return `${logicalId}.${attribute}`;
   }
 
