@@ -5,6 +5,7 @@ import type { ApiKeyAuthenticator } from '../../jobs/auth.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { PresetService } from '../../jobs/preset-service.js';
 import type { SimilarityService } from '../../jobs/similarity-service.js';
+import type { WebhookService } from '../../jobs/webhook-service.js';
 
 export interface ApiRouterDeps {
   service: JobService;
@@ -12,6 +13,8 @@ export interface ApiRouterDeps {
   presets: PresetService;
   /** Near-duplicate lookups (GET /assets/{id}/similar, POST /similar). */
   similarity?: SimilarityService;
+  /** Webhook endpoints, their secrets and delivery log (the /webhooks routes). */
+  webhooks?: WebhookService;
   onUnexpectedError?: (error: unknown) => void;
 }
 
@@ -56,6 +59,29 @@ export function createApiRouter(deps: ApiRouterDeps) {
       json(200, await similarity.similarToAsset(tenant, pathId(event), event.queryStringParameters ?? {}));
     routes['POST /similar'] = async (tenant, event) =>
       json(200, await similarity.similarToHash(tenant, jsonBody(event)));
+  }
+  const { webhooks } = deps;
+  if (webhooks) {
+    routes['POST /webhooks'] = async (tenant, event) => {
+      const created = await webhooks.create(tenant, jsonBody(event));
+      // The secret is in this response only: no cache may keep it.
+      return json(201, created, { location: `/webhooks/${created.id}`, 'cache-control': 'no-store' });
+    };
+    routes['GET /webhooks'] = async (tenant) => json(200, await webhooks.list(tenant));
+    routes['GET /webhooks/{id}'] = async (tenant, event) =>
+      json(200, await webhooks.get(tenant, pathId(event)));
+    routes['DELETE /webhooks/{id}'] = async (tenant, event) => {
+      await webhooks.delete(tenant, pathId(event));
+      return { statusCode: 204 };
+    };
+    routes['POST /webhooks/{id}/rotate-secret'] = async (tenant, event) =>
+      json(200, await webhooks.rotateSecret(tenant, pathId(event), jsonBody(event)), {
+        'cache-control': 'no-store',
+      });
+    routes['GET /webhooks/{id}/deliveries'] = async (tenant, event) =>
+      json(200, await webhooks.listDeliveries(tenant, pathId(event), event.queryStringParameters ?? {}));
+    routes['POST /webhooks/deliveries/{id}/replay'] = async (tenant, event) =>
+      json(202, await webhooks.replay(tenant, pathId(event)));
   }
 
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -1,0 +1,41 @@
+import { InvalidCursorError } from './dynamodb-job-store.js';
+
+/**
+ * Opaque list cursors: the last key of a page as base64url JSON, accepted back only if this store could
+ * have issued it for this list (same partition, sort key inside the listed prefix, canonical encoding),
+ * so a tampered or foreign cursor is an InvalidCursorError, never a read of someone else's items.
+ */
+export interface CursorKey {
+  pk: string;
+  sk: string;
+}
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
+}
+
+/** The key a cursor stands for, if it belongs to the list of `pk` items whose sk starts with `prefix`. */
+export function decodeCursor(cursor: string, pk: string, prefix: string): CursorKey {
+  if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw new InvalidCursorError('cursor is not base64url');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor does not decode');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidCursorError('cursor does not decode');
+  }
+  const { pk: cursorPk, sk, ...rest } = parsed as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || typeof cursorPk !== 'string' || typeof sk !== 'string') {
+    throw new InvalidCursorError('cursor does not decode');
+  }
+  if (cursorPk !== pk) throw new InvalidCursorError('cursor belongs to another tenant');
+  if (!sk.startsWith(prefix) || sk.length <= prefix.length || sk.length > 1024) {
+    throw new InvalidCursorError('cursor does not point into this list');
+  }
+  if (encodeCursor({ pk: cursorPk, sk }) !== cursor) throw new InvalidCursorError('cursor is not canonical');
+  return { pk: cursorPk, sk };
+}
