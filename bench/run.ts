@@ -4,6 +4,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   coldstart: () => import('./coldstart.js').then((m) => m.run()),
   image: () => import('./image.js').then((m) => m.run()),
   hash: () => import('./hash.js').then((m) => m.run()),
+  webhooks: () => import('./webhooks.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];

@@ -7,6 +7,7 @@ import {
 } from '../src/cli/commands.js';
 import { hashCommand } from '../src/cli/hash-command.js';
 import { processCommand } from '../src/cli/process-command.js';
+import { listenCommand } from '../src/cli/webhooks-listen.js';
 
 const program = new Command('media-pipeline')
   .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
@@ -42,6 +43,23 @@ program
       process.exitCode = await processCommand(files, options);
     },
   );
+
+program
+  .command('webhooks')
+  .description('webhook tools')
+  .command('listen')
+  .description('receive the stack’s job events on a local, signature-verifying receiver (local stage)')
+  .option('--events <types>', 'comma-separated event types (default all)')
+  .option('--port <port>', 'port to listen on (default any free one)')
+  .option('--count <n>', 'stop after n events')
+  .action(async (options: { events?: string; port?: string; count?: string }) => {
+    process.exitCode = await listenCommand({
+      ...program.opts(),
+      events: options.events?.split(',').map((t) => t.trim()),
+      port: options.port ? Number(options.port) : undefined,
+      count: options.count ? Number(options.count) : undefined,
+    });
+  });
 
 program
   .command('status')

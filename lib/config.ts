@@ -32,6 +32,21 @@ export interface StageConfig {
     maxConcurrency: Record<Priority, number>;
   };
   deadLetter: FunctionSettings;
+  /**
+   * Consumes the webhook events queue (fed by the bus rule): one delivery record per matching endpoint,
+   * each handed to the delivery queue. `maxConcurrency` is its event source mapping's cap (2..1000).
+   */
+  webhookFanout: FunctionSettings & { maxConcurrency: number };
+  /**
+   * Makes the HTTP attempts. Its timeout (30 s) leaves room for one attempt's 12 s deadline plus the
+   * table writes around it, twice over; the delivery queue's visibility timeout is 6x it.
+   * `maxConcurrency` caps parallel attempts across all tenants' endpoints.
+   */
+  webhookDispatcher: FunctionSettings & { maxConcurrency: number };
+  /** Every minute: republishes job events whose publishing failed (the outbox). */
+  outboxSweeper: FunctionSettings;
+  /** How long the job events bus's archive keeps events for replay (days; 0 would mean forever). */
+  eventArchiveRetentionDays: number;
   logLevel: LogLevel;
   logRetention: RetentionDays;
   /** For the table, buckets and log groups. */
@@ -59,6 +74,12 @@ export interface StageConfig {
     api5xxPer5Minutes: number;
     /** Unhandled errors (incl. timeouts) per function per 5 minutes. */
     functionErrorsPer5Minutes: number;
+    /**
+     * Messages waiting in each webhook dead-letter queue that raise its alarm: `events` (the fan-out
+     * failed 5 times), `ruleTarget` (EventBridge could not deliver to the events queue), `delivery` (the
+     * dispatcher kept failing on one delivery message). None is drained automatically.
+     */
+    webhookDeadLetterDepth: { events: number; ruleTarget: number; delivery: number };
   };
   /** Unfinished jobs one tenant may have; submissions past it are refused with 429. */
   maxActiveJobsPerTenant: number;
@@ -79,6 +100,10 @@ const CONFIGS: Record<StageName, StageConfig> = {
       maxConcurrency: { urgent: 4, high: 3, normal: 3, low: 2 },
     },
     deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
+    webhookFanout: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 2 },
+    webhookDispatcher: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 5 },
+    outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    eventArchiveRetentionDays: 7,
     logLevel: 'DEBUG',
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -91,7 +116,12 @@ const CONFIGS: Record<StageName, StageConfig> = {
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     alarms: false,
-    alarmThresholds: { ingestBacklogAgeSeconds: 900, api5xxPer5Minutes: 5, functionErrorsPer5Minutes: 1 },
+    alarmThresholds: {
+      ingestBacklogAgeSeconds: 900,
+      api5xxPer5Minutes: 5,
+      functionErrorsPer5Minutes: 1,
+      webhookDeadLetterDepth: { events: 1, ruleTarget: 1, delivery: 1 },
+    },
     maxActiveJobsPerTenant: 1_000,
     versionedBuckets: false,
     noncurrentVersionDays: 1,
@@ -105,6 +135,10 @@ const CONFIGS: Record<StageName, StageConfig> = {
       maxConcurrency: { urgent: 10, high: 8, normal: 6, low: 3 },
     },
     deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
+    webhookFanout: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 5 },
+    webhookDispatcher: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 10 },
+    outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    eventArchiveRetentionDays: 14,
     logLevel: 'INFO',
     logRetention: RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -117,7 +151,12 @@ const CONFIGS: Record<StageName, StageConfig> = {
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     alarms: true,
-    alarmThresholds: { ingestBacklogAgeSeconds: 900, api5xxPer5Minutes: 5, functionErrorsPer5Minutes: 1 },
+    alarmThresholds: {
+      ingestBacklogAgeSeconds: 900,
+      api5xxPer5Minutes: 5,
+      functionErrorsPer5Minutes: 1,
+      webhookDeadLetterDepth: { events: 1, ruleTarget: 1, delivery: 1 },
+    },
     maxActiveJobsPerTenant: 5_000,
     versionedBuckets: false,
     noncurrentVersionDays: 7,
@@ -131,6 +170,10 @@ const CONFIGS: Record<StageName, StageConfig> = {
       maxConcurrency: { urgent: 50, high: 40, normal: 30, low: 10 },
     },
     deadLetter: { memoryMb: 256, timeoutSeconds: 30 },
+    webhookFanout: { memoryMb: 512, timeoutSeconds: 30, maxConcurrency: 20 },
+    webhookDispatcher: { memoryMb: 512, timeoutSeconds: 30, maxConcurrency: 50 },
+    outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    eventArchiveRetentionDays: 90,
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -143,7 +186,12 @@ const CONFIGS: Record<StageName, StageConfig> = {
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
     alarms: true,
-    alarmThresholds: { ingestBacklogAgeSeconds: 600, api5xxPer5Minutes: 10, functionErrorsPer5Minutes: 3 },
+    alarmThresholds: {
+      ingestBacklogAgeSeconds: 600,
+      api5xxPer5Minutes: 10,
+      functionErrorsPer5Minutes: 3,
+      webhookDeadLetterDepth: { events: 1, ruleTarget: 1, delivery: 1 },
+    },
     maxActiveJobsPerTenant: 20_000,
     versionedBuckets: true,
     noncurrentVersionDays: 30,
@@ -163,6 +211,10 @@ export function stageConfig(stage: string): StageConfig {
 
 /** The ingest queue's visibility timeout: 6x the worker timeout, as AWS recommends for SQS event sources. */
 export const ingestVisibilitySeconds = (config: StageConfig) => 6 * config.worker.timeoutSeconds;
+
+/** The webhook delivery queue's visibility timeout: 6x the dispatcher timeout. */
+export const webhookDeliveryVisibilitySeconds = (config: StageConfig) =>
+  6 * config.webhookDispatcher.timeoutSeconds;
 
 /** How long a worker's claim on a job lasts: past its own timeout, so a live worker never loses it. */
 export const jobLeaseSeconds = (config: StageConfig) => config.worker.timeoutSeconds + 30;

@@ -2,10 +2,12 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { jobLeaseSeconds, type StageConfig } from './config.js';
 import { Api } from './constructs/api.js';
+import { JobEvents } from './constructs/events.js';
 import { Ingest } from './constructs/ingest.js';
 import { JobTable } from './constructs/job-table.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Storage } from './constructs/storage.js';
+import { Webhooks } from './constructs/webhooks.js';
 import { acknowledgeNag } from './nag.js';
 
 export interface MediaPipelineStackProps extends StackProps {
@@ -13,9 +15,10 @@ export interface MediaPipelineStackProps extends StackProps {
 }
 
 /**
- * The walking skeleton's image path: uploads bucket → (S3 event) ingest queue → image worker → outputs
- * bucket, job state in DynamoDB, an HTTP API in front. Environment-agnostic: synthesizes without
- * credentials. The local runtime runs this same template (see docs/architecture.md).
+ * The image path: uploads bucket → (S3 event) ingest queue → image worker → outputs bucket, job state in
+ * DynamoDB, an HTTP API in front; job events on an EventBridge bus, delivered to tenants' webhooks.
+ * Environment-agnostic: synthesizes without credentials. The local runtime runs this same template (see
+ * docs/architecture.md).
  */
 export class MediaPipelineStack extends Stack {
   readonly config: StageConfig;
@@ -23,6 +26,8 @@ export class MediaPipelineStack extends Stack {
   readonly jobs: JobTable;
   readonly ingest: Ingest;
   readonly api: Api;
+  readonly events: JobEvents;
+  readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: MediaPipelineStackProps) {
     super(scope, id, props);
@@ -31,22 +36,44 @@ export class MediaPipelineStack extends Stack {
 
     this.storage = new Storage(this, 'Storage', { config });
     this.jobs = new JobTable(this, 'Jobs', { config });
+    const table = this.jobs.table;
 
-    // One value per variable, whichever function gets it.
-    const env = {
+    // One value per variable, whichever function gets it (STAGE and the Powertools settings are added
+    // to every function by PipelineFunction).
+    const base = {
       UPLOADS_BUCKET: this.storage.uploads.bucketName,
       OUTPUTS_BUCKET: this.storage.outputs.bucketName,
-      JOBS_TABLE: this.jobs.table.tableName,
+      JOBS_TABLE: table.tableName,
+    };
+    this.events = new JobEvents(this, 'Events', {
+      config,
+      table,
+      outputs: this.storage.outputs,
+      environment: base,
+    });
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      config,
+      bus: this.events.bus,
+      table,
+      environment: base,
+    });
+
+    const env = {
+      ...base,
       MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
       UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
       JOB_LEASE_SECONDS: String(jobLeaseSeconds(config)),
+      EVENT_BUS_NAME: this.events.bus.eventBusName,
+      WEBHOOK_DELIVERY_QUEUE_URL: this.webhooks.deliveryQueue.queueUrl,
+      WEBHOOK_SECRETS_KEY_ID: this.webhooks.secretsKey.keyArn,
     };
 
     this.ingest = new Ingest(this, 'Ingest', {
       config,
       uploads: this.storage.uploads,
       outputs: this.storage.outputs,
-      table: this.jobs.table,
+      table,
+      eventBus: this.events.bus,
       environment: env,
     });
 
@@ -54,8 +81,10 @@ export class MediaPipelineStack extends Stack {
       config,
       uploads: this.storage.uploads,
       outputs: this.storage.outputs,
-      table: this.jobs.table,
+      table,
       queues: this.ingest.queues,
+      eventBus: this.events.bus,
+      webhooks: this.webhooks,
       environment: env,
     });
 
@@ -70,7 +99,11 @@ export class MediaPipelineStack extends Stack {
           api: this.api.handler.function,
           'image-worker': this.ingest.worker.function,
           'dead-letter': this.ingest.deadLetterHandler.function,
+          'webhook-fanout': this.webhooks.fanout.function,
+          'webhook-dispatcher': this.webhooks.dispatcher.function,
+          'outbox-sweeper': this.events.sweeper.function,
         },
+        webhooks: this.webhooks,
       });
     }
 
@@ -78,13 +111,15 @@ export class MediaPipelineStack extends Stack {
     new CfnOutput(this, 'UploadsBucketName', { value: this.storage.uploads.bucketName });
     new CfnOutput(this, 'OutputsBucketName', { value: this.storage.outputs.bucketName });
     new CfnOutput(this, 'JobsTableName', { value: this.jobs.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'EventArchiveName', { value: this.events.archive.archiveName });
 
     acknowledgeNag(this, [
       {
         id: 'AwsSolutions-IAM5[Resource::<JobsTable.Arn>/index/*]',
         reason:
-          'CDK grantReadWriteData on the jobs table adds its own indexes (index/*): only the table’s GSI ' +
-          '(ActiveByTenant) matches, no other resource.',
+          'CDK grantReadWriteData on the jobs table adds its own indexes (index/*): only the table’s GSIs ' +
+          '(ActiveByTenant, OutboxPending) match, no other resource.',
       },
     ]);
     this.acknowledgeFrameworkFindings();

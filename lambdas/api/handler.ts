@@ -13,11 +13,15 @@ import { loadConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { PresetService } from '../../src/jobs/preset-service.js';
 import { SimilarityService } from '../../src/jobs/similarity-service.js';
+import { WebhookService } from '../../src/jobs/webhook-service.js';
+import { jobStore } from '../shared/job-store.js';
 import { logger, tracer } from '../shared/observability.js';
+import { webhookAdapters } from '../shared/webhooks.js';
 
 const config = loadConfig();
 if (!config.queueUrls) throw new Error('invalid function configuration: QUEUE_URL_* variables are required');
-const jobs = new DynamoDbJobStore({ tableName: config.jobsTable });
+const jobs = jobStore(config);
+const apiKeys = new DynamoDbJobStore({ tableName: config.jobsTable });
 const presets = new PresetService(new DynamoDbPresetStore({ tableName: config.jobsTable }));
 const router = createApiRouter({
   presets,
@@ -31,7 +35,8 @@ const router = createApiRouter({
     presets,
     config,
   }),
-  auth: new ApiKeyAuthenticator(jobs),
+  auth: new ApiKeyAuthenticator(apiKeys),
+  webhooks: new WebhookService({ ...webhookAdapters(config), stage: config.stage }),
   onUnexpectedError: (error) => logger.error('unexpected API error', { error }),
 });
 

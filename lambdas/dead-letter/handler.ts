@@ -4,15 +4,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { failExhausted } from '../../src/jobs/fail-exhausted.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
+import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
 
 const config = loadConfig();
-const jobs = new DynamoDbJobStore({ tableName: config.jobsTable });
-const processor = new BatchProcessor(EventType.SQS);
+const jobs = jobStore(config);
 
 /** Messages the ingest queue gave up on: their jobs end FAILED with RETRIES_EXHAUSTED. */
 async function handleRecord(record: SQSRecord): Promise<void> {
@@ -27,8 +26,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
 }
 
+// A processor per invocation: it holds the batch's state, and the local runtime runs batches of one
+// function concurrently in one process (Lambda never does), where a shared one would mix them up.
 export const handler = middy((event: SQSEvent, context: Context) =>
-  processPartialResponse(event, handleRecord, processor, { context }),
+  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context }),
 )
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -5,17 +5,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
-import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
+import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
 
 const config = loadConfig();
 const deps = {
-  jobs: new DynamoDbJobStore({ tableName: config.jobsTable }),
+  jobs: jobStore(config),
   objects: new S3ObjectStore(),
   uploadsBucket: config.uploadsBucket,
   outputsBucket: config.outputsBucket,
@@ -23,7 +23,6 @@ const deps = {
   leaseMs: config.jobLeaseMs,
   hashIndex: new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
 };
-const processor = new BatchProcessor(EventType.SQS);
 
 /** Throws for retryable failures only, so the batch reports just that message as failed. */
 async function handleRecord(record: SQSRecord): Promise<void> {
@@ -47,8 +46,10 @@ function describe(outcome: Awaited<ReturnType<typeof ingest>>) {
   return { jobId: outcome.jobId };
 }
 
+// A processor per invocation: it holds the batch's state, and the local runtime runs batches of one
+// function concurrently in one process (Lambda never does), where a shared one would mix them up.
 export const handler = middy((event: SQSEvent, context: Context) =>
-  processPartialResponse(event, handleRecord, processor, { context }),
+  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context }),
 )
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -19,6 +20,7 @@ import type { StageConfig } from '../config.js';
 import { acknowledgeBucketGrant, acknowledgeNag } from '../nag.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { TENANT_PREFIX } from './storage.js';
+import type { Webhooks } from './webhooks.js';
 
 /** Every route of the HTTP API; all go to the one api function, which routes internally. */
 export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
@@ -33,6 +35,13 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.DELETE, path: '/presets/{name}' },
   { method: HttpMethod.GET, path: '/assets/{id}/similar' },
   { method: HttpMethod.POST, path: '/similar' },
+  { method: HttpMethod.POST, path: '/webhooks' },
+  { method: HttpMethod.GET, path: '/webhooks' },
+  { method: HttpMethod.GET, path: '/webhooks/{id}' },
+  { method: HttpMethod.DELETE, path: '/webhooks/{id}' },
+  { method: HttpMethod.POST, path: '/webhooks/{id}/rotate-secret' },
+  { method: HttpMethod.GET, path: '/webhooks/{id}/deliveries' },
+  { method: HttpMethod.POST, path: '/webhooks/deliveries/{id}/replay' },
 ];
 
 export interface ApiProps {
@@ -42,12 +51,19 @@ export interface ApiProps {
   table: ITable;
   /** The job queue of each priority. */
   queues: Record<Priority, IQueue>;
+  /** Job events (submission, cancellation and retry change job state). */
+  eventBus: IEventBus;
+  /** Endpoint secrets (encrypt and decrypt) and delivery replays (send to the delivery queue). */
+  webhooks: Pick<Webhooks, 'grantManageSecrets' | 'grantReplay'>;
   environment: {
     UPLOADS_BUCKET: string;
     OUTPUTS_BUCKET: string;
     JOBS_TABLE: string;
     MAX_UPLOAD_BYTES: string;
     UPLOAD_URL_TTL_SECONDS: string;
+    EVENT_BUS_NAME: string;
+    WEBHOOK_DELIVERY_QUEUE_URL: string;
+    WEBHOOK_SECRETS_KEY_ID: string;
   };
 }
 
@@ -83,6 +99,9 @@ export class Api extends Construct {
         QUEUE_URL_HIGH: props.queues.high.queueUrl,
         QUEUE_URL_NORMAL: props.queues.normal.queueUrl,
         QUEUE_URL_LOW: props.queues.low.queueUrl,
+        EVENT_BUS_NAME: env.EVENT_BUS_NAME,
+        WEBHOOK_DELIVERY_QUEUE_URL: env.WEBHOOK_DELIVERY_QUEUE_URL,
+        WEBHOOK_SECRETS_KEY_ID: env.WEBHOOK_SECRETS_KEY_ID,
       },
     });
     const fn = this.handler.function;
@@ -99,6 +118,9 @@ export class Api extends Construct {
     props.outputs.grantRead(fn, `${TENANT_PREFIX}*`);
     acknowledgeBucketGrant(this.handler, props.outputs, 'read', `${TENANT_PREFIX}*`);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn);
+    props.eventBus.grantPutEventsTo(fn);
+    props.webhooks.grantManageSecrets(fn);
+    props.webhooks.grantReplay(fn);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `media-pipeline-${config.stage}`,

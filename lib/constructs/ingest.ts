@@ -1,5 +1,6 @@
 import { type CfnResource, Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -23,6 +24,8 @@ export interface IngestProps {
   uploads: IBucket;
   outputs: IBucket;
   table: ITable;
+  /** The job events bus: both functions change job state, so both publish. */
+  eventBus: IEventBus;
   /** Variables every function shares, with one value each (built once by the stack). */
   environment: {
     UPLOADS_BUCKET: string;
@@ -30,6 +33,7 @@ export interface IngestProps {
     JOBS_TABLE: string;
     MAX_UPLOAD_BYTES: string;
     JOB_LEASE_SECONDS: string;
+    EVENT_BUS_NAME: string;
   };
 }
 
@@ -96,6 +100,7 @@ export class Ingest extends Construct {
         JOBS_TABLE: env.JOBS_TABLE,
         MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
         JOB_LEASE_SECONDS: env.JOB_LEASE_SECONDS,
+        EVENT_BUS_NAME: env.EVENT_BUS_NAME,
       },
       // sharp's native binaries come from the layer; everything else (the AWS SDK too) is bundled.
       externalModules: ['sharp'],
@@ -117,7 +122,11 @@ export class Ingest extends Construct {
     }
     props.outputs.grantPut(worker, `${TENANT_PREFIX}*`);
     acknowledgeBucketGrant(this.worker, props.outputs, 'put', `${TENANT_PREFIX}*`);
+    // Its `media.job.completed` events carry presigned GET URLs of the outputs, signed with its role.
+    props.outputs.grantRead(worker, `${TENANT_PREFIX}*`);
+    acknowledgeBucketGrant(this.worker, props.outputs, 'read', `${TENANT_PREFIX}*`);
     props.table.grantReadWriteData(worker);
+    props.eventBus.grantPutEventsTo(worker);
 
     this.deadLetterHandler = new PipelineFunction(this, 'DeadLetter', {
       entry: 'lambdas/dead-letter/handler.ts',
@@ -129,6 +138,7 @@ export class Ingest extends Construct {
         UPLOADS_BUCKET: env.UPLOADS_BUCKET,
         OUTPUTS_BUCKET: env.OUTPUTS_BUCKET,
         JOBS_TABLE: env.JOBS_TABLE,
+        EVENT_BUS_NAME: env.EVENT_BUS_NAME,
       },
     });
     const deadLetter = this.deadLetterHandler.function;
@@ -136,5 +146,6 @@ export class Ingest extends Construct {
       new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
     props.table.grantReadWriteData(deadLetter);
+    props.eventBus.grantPutEventsTo(deadLetter);
   }
 }

@@ -1,7 +1,11 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS } from '../../src/adapters/aws/jobs-table-layout.js';
+import {
+  ACTIVE_JOBS_INDEX,
+  JOBS_TABLE_KEYS,
+  OUTBOX_PENDING_INDEX,
+} from '../../src/adapters/aws/jobs-table-layout.js';
 import type { StageConfig } from '../config.js';
 
 export interface JobTableProps {
@@ -13,7 +17,9 @@ export interface JobTableProps {
  *   jobs              pk TENANT#{tenant}   sk JOB#{ulid}
  *   idempotency keys  records keyed under the tenant (the job store owns their exact layout)
  *   API keys          pk APIKEY#{sha256 of the key}
- * One sparse GSI, `ActiveByTenant` (keys only): a tenant's unfinished jobs, for its admission limit.
+ * Two sparse GSIs, both keys only:
+ *   `ActiveByTenant` (activeTenant, sk): a tenant's unfinished jobs, for its admission limit;
+ *   `OutboxPending` (outboxAt): jobs with unpublished events, for the outbox sweeper.
  * Every other read is by tenant (newest first through the ULID sort key) or by exact key.
  * No TTL attribute either: the design never relies on TTL deletion (the local emulator lacks it).
  */
@@ -36,6 +42,11 @@ export class JobTable extends Construct {
       indexName: ACTIVE_JOBS_INDEX.name,
       partitionKey: { name: ACTIVE_JOBS_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: ACTIVE_JOBS_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: OUTBOX_PENDING_INDEX.indexName,
+      partitionKey: { name: OUTBOX_PENDING_INDEX.partitionKey, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
     // A stable logical id: the local runtime looks the table up by it, and refactors never replace it.

@@ -17,6 +17,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
+import type { Webhooks } from './webhooks.js';
 
 export interface MonitoringProps {
   config: StageConfig;
@@ -25,13 +26,24 @@ export interface MonitoringProps {
   deadLetterQueue: IQueue;
   functions: Record<string, IFunction>;
   httpApi: HttpApi;
+  /** The webhook queues, their dead-letter queues and the bus rule feeding them. */
+  webhooks: Pick<
+    Webhooks,
+    | 'eventsQueue'
+    | 'eventsDeadLetterQueue'
+    | 'targetDeadLetterQueue'
+    | 'deliveryQueue'
+    | 'deliveryDeadLetterQueue'
+    | 'metricRule'
+  >;
   removalPolicy: RemovalPolicy;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
- * What an operator watches: alarms on dead letters, backlog age, API 5xx, function errors and throttles,
+ * What an operator watches: alarms on dead letters (ingest and the three webhook DLQs), backlog age,
+ * API 5xx, function errors and throttles,
  * all sent to the stage's SNS topic (subscribe the team's email or pager to it), and one dashboard.
  */
 export class Monitoring extends Construct {
@@ -105,6 +117,30 @@ export class Monitoring extends Construct {
       props.httpApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
       thresholds.api5xxPer5Minutes,
     );
+    // Nothing drains the webhook DLQs automatically (an operator redrives them after a fix), so their
+    // depth is the signal.
+    const { webhooks } = props;
+    const depth = thresholds.webhookDeadLetterDepth;
+    const deadLetterDepth = (queue: IQueue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' });
+    alarm(
+      'WebhookEventsDeadLetters',
+      'Events the webhook fan-out failed on 5 times are in WebhookEventsDeadLetterQueue: no deliveries were created for them.',
+      deadLetterDepth(webhooks.eventsDeadLetterQueue),
+      depth.events,
+    );
+    alarm(
+      'WebhookTargetDeadLetters',
+      'EventBridge could not put events on WebhookEventsQueue (the rule target’s DLQ has messages).',
+      deadLetterDepth(webhooks.targetDeadLetterQueue),
+      depth.ruleTarget,
+    );
+    alarm(
+      'WebhookDeliveryDeadLetters',
+      'A webhook delivery message was received more often than its retries allow: the dispatcher keeps failing on it (WebhookDeliveryDeadLetterQueue).',
+      deadLetterDepth(webhooks.deliveryDeadLetterQueue),
+      depth.delivery,
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       const pascal = name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
       alarm(
@@ -140,6 +176,34 @@ export class Monitoring extends Construct {
           props.httpApi.metricServerError(),
         ],
         right: [props.httpApi.metricLatency({ statistic: 'p95' })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Webhook queues and DLQs',
+        left: [
+          webhooks.eventsQueue.metricApproximateNumberOfMessagesVisible({ label: 'events' }),
+          webhooks.deliveryQueue.metricApproximateNumberOfMessagesVisible({ label: 'deliveries' }),
+          webhooks.deliveryQueue.metricApproximateNumberOfMessagesDelayed({ label: 'retries (delayed)' }),
+          webhooks.deliveryQueue.metricApproximateNumberOfMessagesNotVisible({ label: 'in flight' }),
+          webhooks.eventsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'events DLQ' }),
+          webhooks.targetDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'rule target DLQ',
+          }),
+          webhooks.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'deliveries DLQ',
+          }),
+        ],
+        right: [webhooks.deliveryQueue.metricApproximateAgeOfOldestMessage({ label: 'oldest delivery' })],
+      }),
+      new GraphWidget({
+        title: 'Job events to webhooks (bus rule)',
+        left: [
+          'Invocations',
+          'FailedInvocations',
+          'InvocationsSentToDlq',
+          'InvocationsFailedToBeSentToDlq',
+        ].map((metricName) => webhooks.metricRule(metricName)),
       }),
     );
     this.dashboard.addWidgets(

@@ -180,3 +180,86 @@ export function buildJobEvent(type: JobEventType, job: Job, options: BuildJobEve
   }
   return JobEvent.parse({ type, detail });
 }
+
+/**
+ * An event recorded on the job item in the same conditional write as the state change it describes
+ * (the outbox). The snapshot fields are what the write itself set; fields it did not set are taken
+ * from the item image the write returned (or, when a sweeper republishes, the current item).
+ */
+export interface OutboxEntry {
+  type: JobEventType;
+  occurredAt: string;
+  status: JobStatus;
+  attempt?: number;
+  stage?: string;
+  progress?: number;
+  milestone?: ProgressMilestone;
+}
+
+/**
+ * The map key of an entry in the job's outbox: deterministic when the attempt is known (rewriting the
+ * same change overwrites, never duplicates), else made unique by the write's timestamp.
+ */
+export function outboxKey(
+  entry: Pick<OutboxEntry, 'type' | 'attempt' | 'milestone'>,
+  uniqueMs: number,
+): string {
+  const kind = entry.type.slice('media.job.'.length);
+  const base = entry.attempt === undefined ? `${kind}_t${uniqueMs}` : `${kind}_${entry.attempt}`;
+  return entry.milestone === undefined ? base : `${base}_${entry.milestone}`;
+}
+
+/** The `queued` event a job's creation records (the store writes it with the item). */
+export function creationEntry(job: Pick<Job, 'status' | 'attempt' | 'stage' | 'progress' | 'createdAt'>): {
+  key: string;
+  entry: OutboxEntry;
+} {
+  const entry: OutboxEntry = {
+    type: 'media.job.queued',
+    occurredAt: job.createdAt,
+    status: job.status,
+    attempt: job.attempt,
+    stage: job.stage,
+    progress: job.progress,
+  };
+  return { key: outboxKey(entry, 0), entry };
+}
+
+/** The event a plain transition to `to` records (claims record `started`, creations `queued`). */
+export function eventTypeForTransition(to: JobStatus): JobEventType | undefined {
+  switch (to) {
+    case 'COMPLETED':
+      return 'media.job.completed';
+    case 'FAILED':
+      return 'media.job.failed';
+    case 'CANCELLED':
+      return 'media.job.cancelled';
+    // PROCESSING -> PROCESSING is a worker giving its claim back after a retryable error;
+    // FAILED/CANCELLED -> QUEUED is a retry.
+    case 'PROCESSING':
+    case 'QUEUED':
+      return 'media.job.retrying';
+    default:
+      return undefined;
+  }
+}
+
+/** Builds the event an outbox entry describes, with the job's item image for what the entry lacks. */
+export function eventFromOutbox(
+  entry: OutboxEntry,
+  image: Job,
+  options: Omit<BuildJobEventOptions, 'occurredAt' | 'milestone'>,
+): JobEvent {
+  const job: Job = {
+    ...image,
+    status: entry.status,
+    attempt: entry.attempt ?? image.attempt,
+    stage: entry.stage ?? image.stage,
+    progress: entry.progress ?? image.progress,
+  };
+  return buildJobEvent(entry.type, job, {
+    ...options,
+    occurredAt: entry.occurredAt,
+    milestone: entry.milestone,
+  });
+}

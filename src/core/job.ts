@@ -285,6 +285,10 @@ export interface Job {
   createdAt: string;
   updatedAt: string;
   completedAt?: string;
+  /** Events recorded with state changes and not yet published, by outbox key (see core/events.ts). */
+  outbox?: Record<string, import('./events.js').OutboxEntry>;
+  /** Set while the outbox holds entries: the time of the oldest (the sweeper's index key). */
+  outboxAt?: string;
 }
 
 export { TenantId };

@@ -1,3 +1,4 @@
+import type { JobEvent, JobEventType, ProgressMilestone } from './events.js';
 import type { Job, JobStatus, OutputSpec, Priority } from './job.js';
 
 /** Thrown by a store when a conditional write finds the job in a state it may not leave. */
@@ -13,6 +14,16 @@ export interface TransitionOptions {
   set?: Partial<Omit<Job, 'tenant' | 'jobId' | 'status'>>;
   /** Only if the job's attempt is still this one (fencing token of the worker that claimed it). */
   attempt?: number;
+  /**
+   * The event the change records in the job's outbox (same write). Default: by target status (see
+   * eventTypeForTransition); null records none.
+   */
+  event?: JobEventType | null;
+}
+
+export interface ProgressOptions {
+  /** The progress milestone this update crosses (the caller knows its previous progress): records a progress event. */
+  milestone?: ProgressMilestone;
 }
 
 export interface ListPage {
@@ -40,6 +51,7 @@ export interface JobStore {
     attempt: number,
     stage: string,
     progress: number,
+    options?: ProgressOptions,
   ): Promise<boolean>;
   /** The tenant's unfinished jobs, counted up to `upTo` (reads stop there). */
   countActive(tenant: string, upTo: number): Promise<number>;
@@ -112,4 +124,17 @@ export interface ObjectStore {
 export interface JobQueue {
   /** Onto the queue of the job's priority. */
   enqueue(message: { tenant: string; jobId: string; priority: Priority }): Promise<void>;
+}
+
+/** Publishes events (EventBridge PutEvents in AWS); throws when any could not be published. */
+export interface EventPublisher {
+  publish(events: readonly JobEvent[]): Promise<void>;
+}
+
+/** The jobs' outboxes: events recorded with state changes, removed once published. */
+export interface JobOutbox {
+  /** Removes published entries; the job leaves the pending index when its outbox is empty. */
+  clear(tenant: string, jobId: string, keys: readonly string[]): Promise<void>;
+  /** Jobs with entries pending since before `olderThan` (ISO time), up to `limit`. */
+  pending(olderThan: string, limit: number): Promise<{ tenant: string; jobId: string }[]>;
 }

@@ -18,6 +18,10 @@ const ConfigSchema = z.object({
   QUEUE_URL_HIGH: z.string().optional(),
   QUEUE_URL_NORMAL: z.string().optional(),
   QUEUE_URL_LOW: z.string().optional(),
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  WEBHOOK_DELIVERY_QUEUE_URL: z.string().min(1).optional(),
+  WEBHOOK_SECRETS_KEY_ID: z.string().min(1).optional(),
+  STAGE: z.string().min(1).default('dev'),
 });
 
 export interface PipelineConfig {
@@ -31,6 +35,13 @@ export interface PipelineConfig {
   maxActiveJobsPerTenant: number;
   /** Only the api function sends to the queues. */
   queueUrls?: Record<Priority, string>;
+  /** The custom bus job events go to; without it events stay in the outbox (tests, tools). */
+  eventBusName?: string;
+  webhookDeliveryQueueUrl?: string;
+  /** KMS key that encrypts webhook secrets. */
+  webhookSecretsKeyId?: string;
+  /** dev | staging | prod, or 'local' under the local runtime (the webhook URL policy depends on it). */
+  stage: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
@@ -48,6 +59,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig
     uploadUrlTtlSeconds: c.UPLOAD_URL_TTL_SECONDS,
     jobLeaseMs: c.JOB_LEASE_SECONDS * 1000,
     maxActiveJobsPerTenant: c.MAX_ACTIVE_JOBS_PER_TENANT,
+    eventBusName: c.EVENT_BUS_NAME,
+    webhookDeliveryQueueUrl: c.WEBHOOK_DELIVERY_QUEUE_URL,
+    webhookSecretsKeyId: c.WEBHOOK_SECRETS_KEY_ID,
+    stage: c.STAGE,
     queueUrls:
       c.QUEUE_URL_URGENT && c.QUEUE_URL_HIGH && c.QUEUE_URL_NORMAL && c.QUEUE_URL_LOW
         ? {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ZodError } from 'zod';
 import { ErrorCodes, inputError, type PipelineError, toPipelineError } from '../core/errors.js';
+import { progressMilestone } from '../core/events.js';
 import { type Job, type OutputRecord, OutputSpec } from '../core/job.js';
 import { outputKey } from '../core/keys.js';
 import { ConditionFailedError, type JobStore, type ObjectStore } from '../core/ports.js';
@@ -124,7 +125,8 @@ async function render(
       `content is ${detected.kind === 'unknown' ? 'not a recognised media type' : detected.mime}; expected an image`,
     );
   }
-  await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'decoding', 10);
+  const report = progressReporter(deps.jobs, job);
+  await report('decoding', 10);
   const sha256 = createHash('sha256');
   // The original's SHA-256 is taken from the same single read that feeds the decoder.
   const input = await deps.objects.read(bucket, key, { onChunk: (chunk) => sha256.update(chunk) });
@@ -133,12 +135,12 @@ async function render(
     ...deps.imageLimits,
     metadataPolicy: job.request.metadataPolicy,
   });
-  await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'hashing', 50);
+  await report('hashing', 50);
   const hashes = await hashAsset(input, processed, sha256.digest('hex'));
   const duplicates = deps.hashIndex
     ? await findDuplicates(deps.hashIndex, job.tenant, job.jobId, hashes)
     : undefined;
-  await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', 60);
+  await report('writing', 60);
 
   const outputs: OutputRecord[] = [];
   for (const output of processed.outputs) {
@@ -153,7 +155,7 @@ async function render(
       bytes: output.data.length,
     });
     const progress = 60 + Math.floor((35 * outputs.length) / processed.outputs.length);
-    await deps.jobs.reportProgress(job.tenant, job.jobId, job.attempt, 'writing', progress);
+    await report('writing', progress);
   }
   return {
     outputs,
@@ -165,6 +167,20 @@ async function render(
       detectedType: detected.mime,
       declaredType: job.source.contentType,
     },
+  };
+}
+
+/**
+ * Monotonic progress for this attempt, recording a progress event when a 25/50/75 milestone is crossed
+ * (this worker holds the claim, so it knows the previous value; a retry starts from the stored one).
+ */
+function progressReporter(jobs: ProcessDeps['jobs'], job: Job) {
+  let last = job.progress;
+  return async (stage: string, progress: number) => {
+    if (progress <= last) return;
+    const milestone = progressMilestone(last, progress);
+    last = progress;
+    await jobs.reportProgress(job.tenant, job.jobId, job.attempt, stage, progress, { milestone });
   };
 }
 

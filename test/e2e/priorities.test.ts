@@ -61,18 +61,23 @@ describe('priorities: a low-priority backlog does not delay urgent work', () => 
     }
     const urgentSubmittedAt = Date.now();
     const urgent = await Promise.all(Array.from({ length: 5 }, () => submit('urgent')));
-    await pipeline.stack.idle(180_000);
-
-    const finished = async (ids: string[]) => {
-      const jobs = await Promise.all(ids.map((id) => client.job(id)));
-      for (const job of jobs) expect(job.status).toBe('COMPLETED');
-      return jobs.map((job) => Date.parse(job.completedAt ?? ''));
-    };
-    const urgentDone = Math.max(...(await finished(urgent)));
-    const lowDone = await finished(low);
+    // No need to drain the backlog (minutes here: each job also publishes 4 events through the local bus
+    // and fan-out in this one process): the question is only what finished while the urgent jobs ran.
+    const deadline = Date.now() + 120_000;
+    let urgentJobs = await Promise.all(urgent.map((id) => client.job(id)));
+    while (urgentJobs.some((job) => job.status !== 'COMPLETED')) {
+      expect(urgentJobs.map((job) => job.status)).not.toContain('FAILED');
+      expect(Date.now(), 'urgent jobs still unfinished after 120 s').toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 250));
+      urgentJobs = await Promise.all(urgent.map((id) => client.job(id)));
+    }
+    const urgentDone = Math.max(...urgentJobs.map((job) => Date.parse(job.completedAt ?? '')));
+    const lowJobs = await Promise.all(low.map((id) => client.job(id)));
+    expect(lowJobs.map((job) => job.status)).not.toContain('FAILED');
+    const lowDone = lowJobs.flatMap((job) => (job.completedAt ? [Date.parse(job.completedAt)] : []));
     const lowOvertaking = lowDone.filter((at) => at > urgentSubmittedAt && at <= urgentDone).length;
-    // The backlog was still there when the urgent jobs came: most low jobs finished after them.
-    expect(lowDone.filter((at) => at > urgentDone).length).toBeGreaterThan(100);
+    // The backlog was still there when the urgent jobs finished: most low jobs had not.
+    expect(lowJobs.length - lowDone.filter((at) => at <= urgentDone).length).toBeGreaterThan(100);
     expect(lowOvertaking, `urgent jobs took ${urgentDone - urgentSubmittedAt} ms`).toBeLessThan(30);
-  }, 240_000);
+  }, 300_000);
 });

@@ -46,6 +46,9 @@ describe('deployment bundles', () => {
       'lambdas/api/handler.ts',
       'lambdas/dead-letter/handler.ts',
       'lambdas/image-worker/handler.ts',
+      'lambdas/outbox-sweeper/handler.ts',
+      'lambdas/webhook-dispatcher/handler.ts',
+      'lambdas/webhook-fanout/handler.ts',
     ]);
     expect(worker().usesSharpLayer).toBe(true);
   });

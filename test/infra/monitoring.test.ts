@@ -45,7 +45,8 @@ describe('monitoring (prod)', () => {
     });
 
     const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(9);
+    // Ingest dead letters, backlog age, API 5xx, three webhook DLQs, errors + throttles of six functions.
+    expect(alarms).toHaveLength(18);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.TreatMissingData, id).toBe('notBreaching');
@@ -76,7 +77,14 @@ describe('monitoring (prod)', () => {
       Statistic: 'Sum',
       Threshold: 1,
     });
-    for (const fn of ['api', 'image-worker', 'dead-letter']) {
+    for (const fn of [
+      'api',
+      'image-worker',
+      'dead-letter',
+      'webhook-fanout',
+      'webhook-dispatcher',
+      'outbox-sweeper',
+    ]) {
       expect(byName[`media-pipeline-prod-${fn}-errors`]).toMatchObject({
         MetricName: 'Errors',
         Threshold: thresholds.functionErrorsPer5Minutes,

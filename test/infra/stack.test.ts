@@ -34,6 +34,9 @@ const ENTRIES = {
   api: 'lambdas/api/handler.ts',
   worker: 'lambdas/image-worker/handler.ts',
   deadLetter: 'lambdas/dead-letter/handler.ts',
+  fanout: 'lambdas/webhook-fanout/handler.ts',
+  dispatcher: 'lambdas/webhook-dispatcher/handler.ts',
+  sweeper: 'lambdas/outbox-sweeper/handler.ts',
 } as const;
 
 const synthesized = {} as Record<StageName, Synthesized>;
@@ -139,7 +142,22 @@ describe('MediaPipeline stack (dev)', () => {
   it('encrypts every queue (SSE-SQS) and denies non-TLS access to them', () => {
     const { resources, template } = dev();
     const queues = ofType(resources, 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(5);
+    // Four priority queues and their DLQ; the webhook events and delivery queues, their DLQs, and the
+    // DLQ of the bus rule's target.
+    expect(queues.map(([id]) => id).sort()).toEqual(
+      [
+        'IngestDeadLetterQueue',
+        'IngestHighQueue',
+        'IngestLowQueue',
+        'IngestQueue',
+        'IngestUrgentQueue',
+        'WebhookDeliveryDeadLetterQueue',
+        'WebhookDeliveryQueue',
+        'WebhookEventsDeadLetterQueue',
+        'WebhookEventsQueue',
+        'WebhookEventsTargetDeadLetterQueue',
+      ].sort(),
+    );
     for (const [id, queue] of queues) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -156,7 +174,8 @@ describe('MediaPipeline stack (dev)', () => {
   it('reports batch item failures on every event source mapping; each priority has its own concurrency cap', () => {
     const { resources } = dev();
     const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(5);
+    // Four priority queues and the ingest DLQ; the webhook events and delivery queues.
+    expect(mappings).toHaveLength(7);
     for (const [, esm] of mappings) {
       expect(esm.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
@@ -246,7 +265,7 @@ describe('MediaPipeline stack (dev)', () => {
     ]);
   });
 
-  it('holds jobs, idempotency records and API keys in one pk/sk table, with one sparse index', () => {
+  it('holds jobs, idempotency records and API keys in one pk/sk table, with two sparse indexes', () => {
     const table = dev().resources.JobsTable as CfnResource;
     expect(table.Type).toBe('AWS::DynamoDB::Table');
     expect(table.Properties).toMatchObject({
@@ -258,12 +277,14 @@ describe('MediaPipeline stack (dev)', () => {
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'activeTenant', AttributeType: 'S' },
+        { AttributeName: 'outboxAt', AttributeType: 'S' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
     });
-    // One sparse, keys-only index of unfinished jobs per tenant (admission limits).
+    // Sparse, keys-only indexes: unfinished jobs per tenant (admission limits), and jobs with unpublished
+    // events (the outbox sweeper; see test/infra/events.test.ts).
     expect(table.Properties.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'ActiveByTenant',
@@ -271,6 +292,11 @@ describe('MediaPipeline stack (dev)', () => {
           { AttributeName: 'activeTenant', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: 'OutboxPending',
+        KeySchema: [{ AttributeName: 'outboxAt', KeyType: 'HASH' }],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ]);
@@ -293,6 +319,13 @@ describe('MediaPipeline stack (dev)', () => {
         'DELETE /presets/{name}',
         'GET /assets/{id}/similar',
         'POST /similar',
+        'POST /webhooks',
+        'GET /webhooks',
+        'GET /webhooks/{id}',
+        'DELETE /webhooks/{id}',
+        'POST /webhooks/{id}/rotate-secret',
+        'GET /webhooks/{id}/deliveries',
+        'POST /webhooks/deliveries/{id}/replay',
       ].sort(),
     );
     const [apiId] = functionByEntry(resources, ENTRIES.api);
@@ -370,6 +403,9 @@ describe('MediaPipeline stack (dev)', () => {
         'QUEUE_URL_HIGH',
         'QUEUE_URL_NORMAL',
         'QUEUE_URL_LOW',
+        'EVENT_BUS_NAME',
+        'WEBHOOK_DELIVERY_QUEUE_URL',
+        'WEBHOOK_SECRETS_KEY_ID',
       ].sort(),
     );
     expect(keys(ENTRIES.worker)).toEqual(
@@ -380,10 +416,24 @@ describe('MediaPipeline stack (dev)', () => {
         'JOBS_TABLE',
         'MAX_UPLOAD_BYTES',
         'JOB_LEASE_SECONDS',
+        'EVENT_BUS_NAME',
       ].sort(),
     );
     expect(keys(ENTRIES.deadLetter)).toEqual(
-      [...common, 'UPLOADS_BUCKET', 'OUTPUTS_BUCKET', 'JOBS_TABLE'].sort(),
+      [...common, 'UPLOADS_BUCKET', 'OUTPUTS_BUCKET', 'JOBS_TABLE', 'EVENT_BUS_NAME'].sort(),
+    );
+    // The bucket names only because the shared function config requires them (no access to uploads).
+    const webhook = [
+      ...common,
+      'UPLOADS_BUCKET',
+      'OUTPUTS_BUCKET',
+      'JOBS_TABLE',
+      'WEBHOOK_DELIVERY_QUEUE_URL',
+    ];
+    expect(keys(ENTRIES.fanout)).toEqual([...webhook, 'WEBHOOK_SECRETS_KEY_ID'].sort());
+    expect(keys(ENTRIES.dispatcher)).toEqual([...webhook, 'WEBHOOK_SECRETS_KEY_ID'].sort());
+    expect(keys(ENTRIES.sweeper)).toEqual(
+      [...common, 'UPLOADS_BUCKET', 'OUTPUTS_BUCKET', 'JOBS_TABLE', 'EVENT_BUS_NAME'].sort(),
     );
 
     const values = new Map<string, string>();
@@ -406,6 +456,9 @@ describe('MediaPipeline stack (dev)', () => {
       QUEUE_URL_HIGH: { Ref: 'IngestHighQueue' },
       QUEUE_URL_NORMAL: { Ref: 'IngestQueue' },
       QUEUE_URL_LOW: { Ref: 'IngestLowQueue' },
+      EVENT_BUS_NAME: { Ref: 'JobEventsBus' },
+      WEBHOOK_DELIVERY_QUEUE_URL: { Ref: 'WebhookDeliveryQueue' },
+      WEBHOOK_SECRETS_KEY_ID: { 'Fn::GetAtt': ['WebhookSecretsKey', 'Arn'] },
       STAGE: 'dev',
       POWERTOOLS_SERVICE_NAME: 'media-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: 'MediaPipeline',
@@ -456,6 +509,7 @@ describe('MediaPipeline stack (dev)', () => {
     expect(outputs.UploadsBucketName.Value).toEqual({ Ref: 'UploadsBucket' });
     expect(outputs.OutputsBucketName.Value).toEqual({ Ref: 'OutputsBucket' });
     expect(outputs.JobsTableName.Value).toEqual({ Ref: 'JobsTable' });
+    expect(outputs.EventBusName.Value).toEqual({ Ref: 'JobEventsBus' });
   });
 });
 
@@ -491,8 +545,9 @@ describe('per-stage settings', () => {
       for (const [, logGroup] of ofType(resources, 'AWS::Logs::LogGroup')) {
         expect(logGroup.Properties.RetentionInDays).toBe(config.logRetention);
       }
-      // Dead letters, backlog age, API 5xx, and errors + throttles for each of the three functions.
-      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 2 * 3 : 0);
+      // Dead letters, backlog age, API 5xx, the three webhook DLQs, and errors + throttles for each of
+      // the six functions.
+      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 * 6 : 0);
     }
     expect(synthesized.prod.stack.stackName).toBe('MediaPipeline-prod');
   });

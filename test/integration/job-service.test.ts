@@ -37,6 +37,7 @@ beforeAll(async () => {
     uploadUrlTtlSeconds: 60,
     jobLeaseMs: 60_000,
     maxActiveJobsPerTenant: LIMIT,
+    stage: 'dev',
   };
   service = new JobService({
     jobs: new DynamoDbJobStore({ tableName: TABLE, client: dynamo }),

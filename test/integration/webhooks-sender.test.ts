@@ -3,9 +3,6 @@
  * retry policy driven together the way the dispatcher will (re-signed per attempt, same webhook-id,
  * delays skipped), plus SSRF refusals that must happen before any connection is made.
  */
-import { once } from 'node:events';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebhookReceiver } from '../../src/webhooks/receiver.js';
@@ -13,50 +10,9 @@ import { type Decision, decideNext } from '../../src/webhooks/retry-policy.js';
 import { generateWebhookSecret } from '../../src/webhooks/secrets.js';
 import { type Resolver, type SendOptions, type SendResult, sendWebhook } from '../../src/webhooks/sender.js';
 import { signWebhook } from '../../src/webhooks/signing.js';
+import { closeReceivers, receiver, reply } from '../support/webhook-receiver.js';
 
-interface Receiver {
-  port: number;
-  url: string;
-  requests: { headers: Record<string, string>; body: string }[];
-  connections: number;
-}
-const servers: http.Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    server.close();
-  }
-});
-
-type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
-async function receiver(handler: Handler): Promise<Receiver> {
-  const state: Receiver = { port: 0, url: '', requests: [], connections: 0 };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      state.requests.push({ headers: req.headers as Record<string, string>, body });
-      handler(req, res, state.requests.length);
-    });
-  });
-  server.on('connection', () => {
-    state.connections++;
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  state.port = (server.address() as AddressInfo).port;
-  state.url = `http://localhost:${state.port}/hooks`;
-  return state;
-}
-const reply =
-  (status: number, headers: Record<string, string> = {}): Handler =>
-  (_req, res) => {
-    res.writeHead(status, headers).end('{}');
-  };
+afterEach(closeReceivers);
 
 const secret = generateWebhookSecret();
 const body = JSON.stringify({ type: 'media.job.completed', detail: { eventId: 'evt_1', tenant: 'acme' } });

@@ -12,16 +12,18 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { creationEntry, eventTypeForTransition, type OutboxEntry, outboxKey } from '../../core/events.js';
 import { ALLOWED_FROM, type Job, JobStatus } from '../../core/job.js';
 import {
   type ApiKeyStore,
   ConditionFailedError,
   type JobStore,
   type ListPage,
+  type ProgressOptions,
   type TransitionOptions,
 } from '../../core/ports.js';
 import { documentClientOrDefault } from './clients.js';
-import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS } from './jobs-table-layout.js';
+import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS, OUTBOX_PENDING_INDEX } from './jobs-table-layout.js';
 
 /**
  * Single-table layout (the CDK JobTable declares exactly these key attributes):
@@ -47,7 +49,7 @@ const API_KEY_SK = 'APIKEY';
 const KEY_HASH = /^[0-9a-f]{64}$/;
 
 /** Attributes a transition's `set` may never touch. */
-const PROTECTED_ATTRIBUTES = new Set(['pk', 'sk', 'tenant', 'jobId', 'status']);
+const PROTECTED_ATTRIBUTES = new Set(['pk', 'sk', 'tenant', 'jobId', 'status', 'outbox', 'outboxAt']);
 
 /** A list cursor that this store did not issue for this tenant (tampered, truncated, other tenant). */
 export class InvalidCursorError extends Error {
@@ -81,6 +83,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
   }
 
   async create(job: Job): Promise<boolean> {
+    const queued = creationEntry(job);
     try {
       await this.client.send(
         new PutCommand({
@@ -89,6 +92,8 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
             ...job,
             pk: tenantPk(job.tenant),
             sk: jobSk(job.jobId),
+            outbox: { [queued.key]: queued.entry },
+            [OUTBOX_PENDING_INDEX.partitionKey]: job.createdAt,
             ...(countsAsActive(job.status) ? { activeTenant: job.tenant } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -160,9 +165,22 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       throw new ConditionFailedError(`job ${jobId}: no transition leads to ${to}`);
     }
     const { updatedAt, ...fields } = options.set ?? {};
+    const stamp = updatedAt ?? this.isoNow();
     const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':to': to, ':updatedAt': updatedAt ?? this.isoNow() };
+    const values: Record<string, unknown> = { ':to': to, ':updatedAt': stamp };
     const sets = ['#status = :to', '#updatedAt = :updatedAt'];
+    const eventType = options.event === undefined ? eventTypeForTransition(to) : options.event;
+    if (eventType) {
+      const entry = withoutUndefined<OutboxEntry>({
+        type: eventType,
+        occurredAt: stamp,
+        status: to,
+        attempt: options.attempt,
+        stage: fields.stage,
+        progress: fields.progress,
+      });
+      recordEvent(names, values, sets, outboxKey(entry, Date.parse(stamp)), entry);
+    }
     const removes: string[] = [];
     names['#active'] = ACTIVE_JOBS_INDEX.partitionKey;
     if (countsAsActive(to)) {
@@ -222,8 +240,16 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`invalid lease ${leaseMs}`);
     // Fresh claims come from every allowed previous state except PROCESSING, which needs an expired lease.
     const fresh = ALLOWED_FROM.PROCESSING.filter((status) => status !== JobStatus.PROCESSING);
+    const started: OutboxEntry = {
+      type: 'media.job.started',
+      occurredAt: new Date(now).toISOString(),
+      status: JobStatus.PROCESSING,
+      stage: 'processing',
+    };
     const values: Record<string, unknown> = {
       ':processing': JobStatus.PROCESSING,
+      ':event': started,
+      ':outboxAt': started.occurredAt,
       ':now': now,
       ':lease': now + leaseMs,
       ':zero': 0,
@@ -242,7 +268,8 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
           Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
           UpdateExpression:
             'SET #status = :processing, #attempt = if_not_exists(#attempt, :zero) + :one, ' +
-            '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant',
+            '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
+            '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt)',
           ConditionExpression:
             `(#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
             '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
@@ -253,6 +280,9 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
             '#stage': 'stage',
             '#active': ACTIVE_JOBS_INDEX.partitionKey,
             '#updatedAt': 'updatedAt',
+            '#outbox': 'outbox',
+            '#eventKey': outboxKey(started, now),
+            '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
           },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -271,32 +301,49 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     attempt: number,
     stage: string,
     progress: number,
+    options: ProgressOptions = {},
   ): Promise<boolean> {
     if (!Number.isFinite(progress)) throw new RangeError(`invalid progress ${progress}`);
     const value = Math.min(100, Math.max(0, progress));
+    const stamp = this.isoNow();
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#attempt': 'attempt',
+      '#progress': 'progress',
+      '#stage': 'stage',
+      '#updatedAt': 'updatedAt',
+    };
+    const values: Record<string, unknown> = {
+      ':processing': JobStatus.PROCESSING,
+      ':attempt': attempt,
+      ':progress': value,
+      ':stage': stage,
+      ':updatedAt': stamp,
+    };
+    const sets = ['#progress = :progress', '#stage = :stage', '#updatedAt = :updatedAt'];
+    if (options.milestone !== undefined) {
+      const entry: OutboxEntry = {
+        type: 'media.job.progress',
+        occurredAt: stamp,
+        status: JobStatus.PROCESSING,
+        attempt,
+        stage,
+        progress: options.milestone,
+        milestone: options.milestone,
+      };
+      recordEvent(names, values, sets, outboxKey(entry, Date.parse(stamp)), entry);
+    }
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
-          UpdateExpression: 'SET #progress = :progress, #stage = :stage, #updatedAt = :updatedAt',
+          UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression:
             '#status = :processing AND #attempt = :attempt AND ' +
             '(attribute_not_exists(#progress) OR #progress < :progress)',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#attempt': 'attempt',
-            '#progress': 'progress',
-            '#stage': 'stage',
-            '#updatedAt': 'updatedAt',
-          },
-          ExpressionAttributeValues: {
-            ':processing': JobStatus.PROCESSING,
-            ':attempt': attempt,
-            ':progress': value,
-            ':stage': stage,
-            ':updatedAt': this.isoNow(),
-          },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -432,6 +479,29 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
 
 function isConditionFailed(error: unknown): error is ConditionalCheckFailedException {
   return (error as { name?: unknown } | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Adds an outbox entry to an update: the event is committed in the same conditional write as the change
+ * it describes. `outboxAt` keeps the time of the oldest pending entry (the sweeper's sparse index).
+ */
+function recordEvent(
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+  sets: string[],
+  key: string,
+  entry: OutboxEntry,
+): void {
+  names['#outbox'] = 'outbox';
+  names['#eventKey'] = key;
+  names['#outboxAt'] = OUTBOX_PENDING_INDEX.partitionKey;
+  values[':event'] = entry;
+  values[':outboxAt'] = entry.occurredAt;
+  sets.push('#outbox.#eventKey = :event', '#outboxAt = if_not_exists(#outboxAt, :outboxAt)');
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function toJob(item: Record<string, unknown>): Job {

@@ -13,3 +13,13 @@ export const ACTIVE_JOBS_INDEX = {
   partitionKey: 'activeTenant',
   sortKey: 'sk',
 } as const;
+
+/**
+ * Sparse index of jobs with unpublished events (the outbox): `outboxAt` is set, with the time of the
+ * oldest pending event, when a state change records an event, and removed once every pending event is
+ * published. The outbox sweeper scans only these items (keys only).
+ */
+export const OUTBOX_PENDING_INDEX = {
+  indexName: 'OutboxPending',
+  partitionKey: 'outboxAt',
+} as const;

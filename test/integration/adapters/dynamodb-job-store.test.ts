@@ -55,8 +55,20 @@ describe('create / get', () => {
   it('creates once; the second create of the same id is refused and changes nothing', async () => {
     const job = await created('acme');
     expect(await store.create({ ...job, status: 'FAILED', stage: 'overwritten' })).toBe(false);
-    const stored = await store.get('acme', job.jobId);
+    const { outbox, outboxAt, ...stored } = (await store.get('acme', job.jobId)) as Job;
     expect(stored).toEqual(job);
+    // The creation's event waits in the outbox, recorded with the same write.
+    expect(Object.values(outbox ?? {})).toEqual([
+      {
+        type: 'media.job.queued',
+        occurredAt: job.createdAt,
+        status: 'QUEUED',
+        attempt: 0,
+        stage: 'created',
+        progress: 0,
+      },
+    ]);
+    expect(outboxAt).toBe(job.createdAt);
     expect(stored).not.toHaveProperty('pk');
     expect(stored).not.toHaveProperty('sk');
   });
@@ -384,7 +396,7 @@ describe('default client', () => {
       const viaDefault = new DynamoDbJobStore({ tableName: TABLE });
       const job = makeJob('defaults');
       expect(await viaDefault.create(job)).toBe(true);
-      expect(await store.get('defaults', job.jobId)).toEqual(job);
+      expect(await store.get('defaults', job.jobId)).toMatchObject(job);
     } finally {
       resetDefaultClients();
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;

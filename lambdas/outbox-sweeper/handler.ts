@@ -1,0 +1,24 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { loadConfig } from '../../src/jobs/config.js';
+import { jobEventRelay } from '../shared/job-store.js';
+import { logger, metrics } from '../shared/observability.js';
+
+const config = loadConfig();
+if (!config.eventBusName) throw new Error('invalid function configuration: EVENT_BUS_NAME is required');
+const relay = jobEventRelay(config, config.eventBusName);
+/** Entries younger than this are left to the writer that recorded them (it publishes right after). */
+const graceMs = (Number(process.env.OUTBOX_GRACE_SECONDS) || 30) * 1000;
+
+/** Once a minute: publishes job events whose writer died before publishing them. */
+export const handler = middy(async () => {
+  const swept = await relay.sweep(graceMs);
+  if (swept.jobs > 0) logger.warn('republished events left in outboxes', { ...swept });
+  metrics.addMetric('OutboxEventsRepublished', MetricUnit.Count, swept.events);
+  if (swept.failures > 0) throw new Error(`${swept.failures} job outbox(es) could not be published`);
+  return swept;
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

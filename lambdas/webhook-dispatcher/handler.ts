@@ -1,0 +1,74 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { loadConfig } from '../../src/jobs/config.js';
+import { dispatchDelivery } from '../../src/jobs/webhook-dispatch.js';
+import { sendWebhook } from '../../src/webhooks/sender.js';
+import { logger, metrics } from '../shared/observability.js';
+import { webhookAdapters } from '../shared/webhooks.js';
+
+const config = loadConfig();
+const { deliveries, endpoints, queueUrl } = webhookAdapters(config);
+const sqs = new SQSClient({});
+/** Seconds; tests and the local soak shorten the schedule (the policy's defaults span a day). */
+const baseDelaySeconds = Number(process.env.WEBHOOK_RETRY_BASE_SECONDS) || undefined;
+const maxDelaySeconds = Number(process.env.WEBHOOK_RETRY_MAX_SECONDS) || undefined;
+const timeoutMs = Number(process.env.WEBHOOK_TIMEOUT_MS) || undefined;
+
+/** A message whose attempt is not due: left on the queue, hidden until then. */
+class Deferred extends Error {
+  override name = 'Deferred';
+}
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const outcome = await dispatchDelivery(
+    {
+      deliveries,
+      endpoints,
+      send: sendWebhook,
+      stage: config.stage,
+      timeoutMs,
+      policy: { ...(baseDelaySeconds && { baseDelaySeconds }), ...(maxDelaySeconds && { maxDelaySeconds }) },
+    },
+    JSON.parse(record.body),
+  );
+  if (outcome.result === 'done') {
+    if (outcome.delivery) {
+      logger.info('delivery finished', {
+        deliveryId: outcome.delivery.deliveryId,
+        status: outcome.delivery.status,
+        reason: outcome.reason,
+      });
+      metrics.addMetric(
+        outcome.delivery.status === 'DELIVERED' ? 'WebhooksDelivered' : 'WebhooksDeadLettered',
+        MetricUnit.Count,
+        1,
+      );
+    }
+    return;
+  }
+  // Retry later on the same message: hidden until the attempt is due (SQS allows up to 12 h at once).
+  await sqs.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrl,
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: Math.min(43_200, Math.max(1, outcome.seconds)),
+    }),
+  );
+  throw new Deferred(`${outcome.reason}: next look in ${outcome.seconds} s`);
+}
+
+// A processor per invocation: it holds the batch's state, and the local runtime runs batches of one
+// function concurrently in one process (Lambda never does), where a shared one would mix them up.
+export const handler = middy((event: SQSEvent, context: Context) =>
+  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+    context,
+    throwOnFullBatchFailure: false,
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

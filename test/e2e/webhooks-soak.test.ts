@@ -1,0 +1,148 @@
+/**
+ * Soak: 1,000 jobs' events through the local stack's bus, rule, fan-out and dispatcher to 3 endpoints,
+ * one of which fails 30% of requests at random. From each receiver's deduplicated view every event
+ * arrives exactly once, or its delivery is in the dead-letter store: none is lost.
+ *
+ * The events are published as the outbox relay publishes them (the same adapter and schema), for 1,000
+ * synthetic jobs: processing 1,000 images first would only make the test slower, not the path tested.
+ * The retry schedule is shortened (1-2 s instead of 30 s to 4 h) so that retries happen within the test.
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publisher.js';
+import { buildJobEvent, type JobEvent } from '../../src/core/events.js';
+import { type Job, JobRequest } from '../../src/core/job.js';
+import { WebhookReceiver } from '../../src/webhooks/receiver.js';
+import { pipelineClient } from '../support/pipeline-client.js';
+import { seededRandom } from '../support/random-hashes.js';
+import { closeReceivers, type Handler, type Receiver, receiver, reply } from '../support/webhook-receiver.js';
+
+const JOBS = Number(process.env.SOAK_JOBS) || 1000;
+let pipeline: LocalPipeline;
+let client: ReturnType<typeof pipelineClient>;
+
+beforeAll(async () => {
+  process.env.WEBHOOK_RETRY_BASE_SECONDS = '1';
+  process.env.WEBHOOK_RETRY_MAX_SECONDS = '2';
+  pipeline = await startLocalPipeline();
+  client = pipelineClient(pipeline);
+});
+afterAll(async () => {
+  await closeReceivers();
+  client?.close();
+  await pipeline?.stop();
+});
+
+function completedEvent(tenant: string, n: number): JobEvent {
+  const jobId = `01KSOAK${String(n).padStart(19, '0')}`;
+  const at = new Date().toISOString();
+  const job: Job = {
+    tenant,
+    jobId,
+    status: 'COMPLETED',
+    stage: 'done',
+    progress: 100,
+    attempt: 1,
+    request: JobRequest.parse({}),
+    source: { bucket: 'uploads', key: `uploads/normal/t/${tenant}/${jobId}/a.jpg`, size: 1 },
+    outputs: [
+      {
+        name: 'web',
+        key: `t/${tenant}/outputs/${jobId}/web.jpg`,
+        format: 'jpeg',
+        width: 1,
+        height: 1,
+        bytes: 1,
+      },
+    ],
+    createdAt: at,
+    updatedAt: at,
+  };
+  return buildJobEvent('media.job.completed', job, {
+    occurredAt: at,
+    urlFor: (o) => `https://outputs.example/${o.key}`,
+  });
+}
+
+describe('webhook soak', () => {
+  it(`${JOBS} jobs' events to 3 endpoints, one failing 30% at random: each delivered once or dead-lettered`, async () => {
+    const random = seededRandom(7);
+    // Which requests each receiver answered with a 2xx: only those count as received.
+    const accepted: Set<number>[] = [new Set(), new Set(), new Set()];
+    const answering =
+      (index: number, failureRate: number): Handler =>
+      (req, res, n) => {
+        const ok = failureRate === 0 || random() >= failureRate;
+        if (ok) accepted[index]?.add(n - 1);
+        reply(ok ? 200 : 503)(req, res, n);
+      };
+    const targets: Receiver[] = [
+      await receiver(answering(0, 0)),
+      await receiver(answering(1, 0)),
+      await receiver(answering(2, 0.3)),
+    ];
+    const endpoints: { id: string; secret: string }[] = [];
+    for (const target of targets) {
+      const created = await client.api<{ id: string; secret: string }>('POST', '/webhooks', {
+        body: { url: target.url, eventTypes: ['media.job.completed'] },
+      });
+      expect(created.status).toBe(201);
+      endpoints.push(created.body);
+    }
+
+    const publisher = new EventBridgePublisher({
+      eventBusName: 'media-pipeline-dev',
+      client: new EventBridgeClient({ endpoint: pipeline.stack.eventsEndpoint, region: 'us-east-1' }),
+    });
+    const events = Array.from({ length: JOBS }, (_, n) => completedEvent(pipeline.tenant, n));
+    for (let i = 0; i < events.length; i += 50) await publisher.publish(events.slice(i, i + 50));
+    const expected = new Set(events.map((e) => e.detail.eventId));
+
+    /** The receiver's deduplicated view: verified requests it accepted, by webhook-id. */
+    const unique = (index: number, secret: string) => {
+      const verifier = new WebhookReceiver([secret]);
+      const ids = new Set<string>();
+      for (const [n, r] of (targets[index] as Receiver).requests.entries()) {
+        if (!accepted[index]?.has(n)) continue;
+        const got = verifier.receive(r.body, r.headers);
+        if (!got.duplicate) ids.add(got.id);
+      }
+      return ids;
+    };
+    const deadLettered = async (endpointId: string) => {
+      const ids = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await client.api<{ deliveries: { eventId: string }[]; cursor?: string }>(
+          'GET',
+          `/webhooks/${endpointId}/deliveries?status=DEAD_LETTERED&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        for (const d of page.body.deliveries) ids.add(d.eventId);
+        cursor = page.body.cursor;
+      } while (cursor);
+      return ids;
+    };
+
+    const deadline = Date.now() + 240_000;
+    let accounted: number[] = [];
+    for (;;) {
+      accounted = targets.map((_, i) => unique(i, endpoints[i]?.secret as string).size);
+      if (accounted.every((n) => n === JOBS) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    for (const i of targets.keys()) {
+      const endpoint = endpoints[i] as { id: string; secret: string };
+      const received = unique(i, endpoint.secret);
+      const dead = await deadLettered(endpoint.id);
+      const lost = [...expected].filter((id) => !received.has(id) && !dead.has(id));
+      expect(lost, `endpoint ${i}: events neither delivered nor dead-lettered`).toEqual([]);
+      expect([...received].every((id) => expected.has(id))).toBe(true);
+    }
+    // The flaky endpoint was really retried: about 30% of its requests failed.
+    const flaky = targets[2] as Receiver;
+    const failedShare = 1 - (accepted[2]?.size ?? 0) / flaky.requests.length;
+    expect(failedShare).toBeGreaterThan(0.2);
+    expect(failedShare).toBeLessThan(0.4);
+  }, 300_000);
+});
