@@ -48,9 +48,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
         MetricUnit.Count,
         1,
       );
-    }
+    } else metrics.addMetric('WebhookStaleMessages', MetricUnit.Count, 1);
     return;
   }
+  metrics.addMetric('WebhookAttemptsDeferred', MetricUnit.Count, 1);
   // Retry later on the same message: hidden until the attempt is due (SQS allows up to 12 h at once).
   await sqs.send(
     new ChangeMessageVisibilityCommand({

@@ -25,10 +25,9 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     logger.error('not a pipeline event; dropped', { messageId: record.messageId, reason: outcome.reason });
     return;
   }
-  // Most events have no endpoint to go to: log only those that do.
-  if (outcome.queued + outcome.alreadyQueued === 0) return;
-  logger.info('event fanned out', { ...outcome });
   metrics.addMetric('WebhookDeliveriesQueued', MetricUnit.Count, outcome.queued);
+  // Most events have no endpoint to go to: log only those that do.
+  if (outcome.queued + outcome.alreadyQueued > 0) logger.info('event fanned out', { ...outcome });
 }
 
 // A processor per invocation: it holds the batch's state, and the local runtime runs batches of one

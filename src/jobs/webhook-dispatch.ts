@@ -32,7 +32,10 @@ export interface DispatchDeps {
   userAgent?: string;
 }
 
-/** What the queue should do with the message: drop it, or show it again after `seconds`. */
+/**
+ * What the queue should do with the message: drop it, or show it again after `seconds`. `delivery` is
+ * set only when this call finished the delivery (delivered or dead-lettered it).
+ */
 export type DispatchResult =
   | { result: 'done'; reason: string; delivery?: Delivery }
   | { result: 'later'; seconds: number; reason: string };
@@ -63,8 +66,7 @@ async function drive(deps: DispatchDeps, message: DeliveryMessage): Promise<Disp
   const now = deps.now ?? Date.now;
   const delivery = await deps.deliveries.get(message.tenant, message.deliveryId);
   if (!delivery) return { result: 'done', reason: 'no such delivery' };
-  if (delivery.status !== 'PENDING')
-    return { result: 'done', reason: `delivery is ${delivery.status}`, delivery };
+  if (delivery.status !== 'PENDING') return { result: 'done', reason: `delivery is ${delivery.status}` };
   // Never drop a message because someone else holds the attempt: this message may be the delivery's
   // only driver (SQS can hand the same message out twice at once). Look again when the lease ends.
   if (delivery.leaseUntil !== undefined && delivery.leaseUntil > now())
