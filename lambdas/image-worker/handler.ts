@@ -9,9 +9,11 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
+import { redeliveryDelaySeconds } from '../../src/jobs/redelivery.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
+import { hideMessage } from '../shared/sqs-visibility.js';
 
 const config = loadConfig();
 const deps = {
@@ -24,8 +26,32 @@ const deps = {
   hashIndex: new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
 };
 
+/** Retryable failures: 30 s, 60 s, 2 min, 4 min… (equal jitter), capped at the lease. */
+const redelivery = {
+  baseSeconds: Number(process.env.WORKER_RETRY_BASE_SECONDS) || 30,
+  maxSeconds: config.jobLeaseMs / 1000,
+};
+
 /** Throws for retryable failures only, so the batch reports just that message as failed. */
 async function handleRecord(record: SQSRecord): Promise<void> {
+  try {
+    await ingestRecord(record);
+  } catch (error) {
+    // Retryable: come back after a backoff, not after the queue's whole visibility timeout.
+    const seconds = redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount), redelivery);
+    await hideMessage(record, seconds).catch((hideError) =>
+      logger.warn('could not shorten the redelivery delay', { error: hideError }),
+    );
+    logger.warn('retryable failure; message comes back later', {
+      messageId: record.messageId,
+      seconds,
+      error,
+    });
+    throw error;
+  }
+}
+
+async function ingestRecord(record: SQSRecord): Promise<void> {
   for (const message of readIngestMessages(record)) {
     const outcome = await ingest(deps, message);
     logger.info('ingest outcome', {

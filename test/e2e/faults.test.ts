@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INGEST_MAX_RECEIVE_COUNT } from '../../lib/constructs/ingest.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
-import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { failOutputWrites } from '../support/faults.js';
 import { readFixture } from '../support/fixtures.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
 
@@ -24,25 +24,6 @@ afterAll(async () => {
   client?.close();
   await pipeline?.stop();
 });
-
-/**
- * Makes the worker's output writes for one job fail (the worker runs in this process, so the
- * spy reaches the handler's own S3ObjectStore): `times` failures, then the real write.
- */
-function failOutputWrites(jobId: string, times: number) {
-  const realWrite = S3ObjectStore.prototype.write;
-  let failures = 0;
-  return vi.spyOn(S3ObjectStore.prototype, 'write').mockImplementation(async function (
-    this: S3ObjectStore,
-    ...args: Parameters<S3ObjectStore['write']>
-  ) {
-    if (args[1].includes(`/jobs/${jobId}/`) && failures < times) {
-      failures += 1;
-      throw new Error(`injected fault ${failures} writing ${args[1]}`);
-    }
-    return realWrite.apply(this, args);
-  });
-}
 
 describe('local pipeline: duplicates and faults end in exactly one terminal state', () => {
   it('handles the same S3 event delivered twice (at once and later) as one job run', async () => {
