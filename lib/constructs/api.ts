@@ -40,6 +40,7 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.GET, path: '/webhooks/{id}' },
   { method: HttpMethod.DELETE, path: '/webhooks/{id}' },
   { method: HttpMethod.POST, path: '/webhooks/{id}/rotate-secret' },
+  { method: HttpMethod.POST, path: '/webhooks/{id}/enable' },
   { method: HttpMethod.GET, path: '/webhooks/{id}/deliveries' },
   { method: HttpMethod.POST, path: '/webhooks/deliveries/{id}/replay' },
 ];

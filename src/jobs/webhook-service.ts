@@ -131,6 +131,18 @@ export class WebhookService {
     return this.view(await this.mustGet(tenant, endpointId));
   }
 
+  /**
+   * POST /webhooks/{id}/enable: an endpoint disabled after a 410 Gone (or any DISABLED one) receives
+   * events again, from now on; its dead-lettered deliveries can then be replayed. Idempotent.
+   */
+  async enable(tenant: string, endpointId: string): Promise<WebhookView> {
+    const endpoint = await this.mustGet(tenant, endpointId);
+    if (endpoint.status === 'ACTIVE') return this.view(endpoint);
+    const updatedAt = new Date(this.now()).toISOString();
+    await this.deps.endpoints.setStatus(tenant, endpointId, 'ACTIVE', undefined, updatedAt);
+    return this.view({ ...endpoint, status: 'ACTIVE', disabledReason: undefined, updatedAt });
+  }
+
   /** DELETE /webhooks/{id}: no further deliveries; its delivery log is no longer listed. */
   async delete(tenant: string, endpointId: string): Promise<void> {
     if (!ENDPOINT_ID.test(endpointId) || !(await this.deps.endpoints.delete(tenant, endpointId))) {

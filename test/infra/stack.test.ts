@@ -324,6 +324,7 @@ describe('MediaPipeline stack (dev)', () => {
         'GET /webhooks/{id}',
         'DELETE /webhooks/{id}',
         'POST /webhooks/{id}/rotate-secret',
+        'POST /webhooks/{id}/enable',
         'GET /webhooks/{id}/deliveries',
         'POST /webhooks/deliveries/{id}/replay',
       ].sort(),

@@ -407,7 +407,7 @@ describe('WebhookService: deliveries', () => {
     expect((await deliveries.get('victim', deliveryId))?.status).toBe('DEAD_LETTERED');
   });
 
-  it('refuses to replay for a disabled endpoint (409), a deleted one (404), or mid-attempt (409)', async () => {
+  it('refuses to replay for a disabled endpoint (409) until it is enabled, a deleted one (404), or mid-attempt (409)', async () => {
     const webhooks = service();
     const { id } = await webhooks.create('states', { url: URL_OK });
     const dead = await seedDelivery('states', id, 'DEAD_LETTERED', 7);
@@ -421,6 +421,14 @@ describe('WebhookService: deliveries', () => {
     const disabled = await problemOf(webhooks.replay('states', dead));
     expect(disabled).toMatchObject({ status: 409, code: 'WEBHOOK_DISABLED' });
     expect(disabled.detail).toContain('HTTP 410 Gone');
+    // Re-enabled (idempotently), the endpoint's dead-lettered delivery replays.
+    expect(await webhooks.enable('states', id)).toMatchObject({ status: 'ACTIVE' });
+    const enabled = await webhooks.enable('states', id);
+    expect(enabled.status).toBe('ACTIVE');
+    expect(enabled).not.toHaveProperty('disabledReason');
+    expect(await webhooks.replay('states', dead)).toMatchObject({ status: 'PENDING' });
+    expect(sent).toHaveLength(1);
+    sent.length = 0;
     await webhooks.delete('states', id);
     expect(await problemOf(webhooks.replay('states', dead))).toMatchObject({ status: 404 });
     expect(sent).toEqual([]);

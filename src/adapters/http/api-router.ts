@@ -78,6 +78,8 @@ export function createApiRouter(deps: ApiRouterDeps) {
       json(200, await webhooks.rotateSecret(tenant, pathId(event), jsonBody(event)), {
         'cache-control': 'no-store',
       });
+    routes['POST /webhooks/{id}/enable'] = async (tenant, event) =>
+      json(200, await webhooks.enable(tenant, pathId(event)));
     routes['GET /webhooks/{id}/deliveries'] = async (tenant, event) =>
       json(200, await webhooks.listDeliveries(tenant, pathId(event), event.queryStringParameters ?? {}));
     routes['POST /webhooks/deliveries/{id}/replay'] = async (tenant, event) =>
