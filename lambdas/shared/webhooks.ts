@@ -19,6 +19,5 @@ export function webhookAdapters(config: PipelineConfig) {
     }),
     deliveries: new DynamoDbDeliveryStore({ tableName: config.jobsTable }),
     queue: new SqsDeliveryQueue({ queueUrl: webhookDeliveryQueueUrl }),
-    queueUrl: webhookDeliveryQueueUrl,
   };
 }

@@ -2,18 +2,17 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadConfig } from '../../src/jobs/config.js';
 import { dispatchDelivery } from '../../src/jobs/webhook-dispatch.js';
 import { sendWebhook } from '../../src/webhooks/sender.js';
 import { logger, metrics } from '../shared/observability.js';
+import { hideMessage } from '../shared/sqs-visibility.js';
 import { webhookAdapters } from '../shared/webhooks.js';
 
 const config = loadConfig();
-const { deliveries, endpoints, queueUrl } = webhookAdapters(config);
-const sqs = new SQSClient({});
+const { deliveries, endpoints } = webhookAdapters(config);
 /** Seconds; tests and the local soak shorten the schedule (the policy's defaults span a day). */
 const baseDelaySeconds = Number(process.env.WEBHOOK_RETRY_BASE_SECONDS) || undefined;
 const maxDelaySeconds = Number(process.env.WEBHOOK_RETRY_MAX_SECONDS) || undefined;
@@ -53,13 +52,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
   metrics.addMetric('WebhookAttemptsDeferred', MetricUnit.Count, 1);
   // Retry later on the same message: hidden until the attempt is due (SQS allows up to 12 h at once).
-  await sqs.send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl: queueUrl,
-      ReceiptHandle: record.receiptHandle,
-      VisibilityTimeout: Math.min(43_200, Math.max(1, outcome.seconds)),
-    }),
-  );
+  await hideMessage(record, outcome.seconds);
   throw new Deferred(`${outcome.reason}: next look in ${outcome.seconds} s`);
 }
 
