@@ -220,7 +220,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     };
     try {
-      const out = await this.client.send(new UpdateCommand(input));
+      const out = await this.sendUpdate(input);
       return toJob(out.Attributes ?? {});
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
@@ -262,32 +262,30 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       values[`:fresh${i}`] = status;
     });
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
-          UpdateExpression:
-            'SET #status = :processing, #attempt = if_not_exists(#attempt, :zero) + :one, ' +
-            '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
-            '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt)',
-          ConditionExpression:
-            `(#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
-            '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#attempt': 'attempt',
-            '#leaseUntil': 'leaseUntil',
-            '#stage': 'stage',
-            '#active': ACTIVE_JOBS_INDEX.partitionKey,
-            '#updatedAt': 'updatedAt',
-            '#outbox': 'outbox',
-            '#eventKey': outboxKey(started, now),
-            '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
-          },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.sendUpdate({
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+        UpdateExpression:
+          'SET #status = :processing, #attempt = if_not_exists(#attempt, :zero) + :one, ' +
+          '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
+          '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt)',
+        ConditionExpression:
+          `(#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
+          '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#attempt': 'attempt',
+          '#leaseUntil': 'leaseUntil',
+          '#stage': 'stage',
+          '#active': ACTIVE_JOBS_INDEX.partitionKey,
+          '#updatedAt': 'updatedAt',
+          '#outbox': 'outbox',
+          '#eventKey': outboxKey(started, now),
+          '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
+        },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
       return toJob(out.Attributes ?? {});
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
@@ -334,22 +332,52 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       recordEvent(names, values, sets, outboxKey(entry, Date.parse(stamp)), entry);
     }
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression:
-            '#status = :processing AND #attempt = :attempt AND ' +
-            '(attribute_not_exists(#progress) OR #progress < :progress)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.sendUpdate({
+        TableName: this.tableName,
+        Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression:
+          '#status = :processing AND #attempt = :attempt AND ' +
+          '(attribute_not_exists(#progress) OR #progress < :progress)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
       return true;
     } catch (error) {
       if (isConditionFailed(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * An update that may record an event. Items written before the outbox existed have no `outbox` map,
+   * and DynamoDB refuses a nested path into a missing map (ValidationException): give the item an
+   * empty map (only if it still has none) and send the update again, once.
+   */
+  private async sendUpdate(input: UpdateCommandInput) {
+    try {
+      return await this.client.send(new UpdateCommand(input));
+    } catch (error) {
+      const missingMap =
+        (error as { name?: string }).name === 'ValidationException' &&
+        /document path/i.test((error as Error).message) &&
+        input.ExpressionAttributeNames?.['#outbox'] === 'outbox';
+      if (!missingMap) throw error;
+      await this.client
+        .send(
+          new UpdateCommand({
+            TableName: input.TableName,
+            Key: input.Key,
+            UpdateExpression: 'SET #outbox = :empty',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#outbox)',
+            ExpressionAttributeNames: { '#outbox': 'outbox' },
+            ExpressionAttributeValues: { ':empty': {} },
+          }),
+        )
+        .catch((mapError: unknown) => {
+          if (!isConditionFailed(mapError)) throw mapError;
+        });
+      return await this.client.send(new UpdateCommand(input));
     }
   }
 

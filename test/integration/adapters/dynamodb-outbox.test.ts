@@ -3,9 +3,11 @@
  * the relay publishes and clears it, the sweeper finds what a dead writer left behind.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../../local/emulators.js';
+import { documentClientFor } from '../../../src/adapters/aws/clients.js';
 import { DynamoDbJobStore } from '../../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbOutbox } from '../../../src/adapters/aws/dynamodb-outbox.js';
 import { JobEvent } from '../../../src/core/events.js';
@@ -179,5 +181,28 @@ describe('the outbox', () => {
       tenant: 'race',
       jobId: job.jobId,
     });
+  });
+
+  it('jobs written before the outbox existed (no outbox map) still claim, progress, end, and publish', async () => {
+    const { publisher, published } = recordingPublisher();
+    const jobs = new PublishingJobStore(store, relayWith(publisher));
+    const job = newJob('legacy');
+    // The item as the previous release wrote it: no `outbox`, no `outboxAt`.
+    await documentClientFor(client).send(
+      new PutCommand({ TableName: TABLE, Item: { ...job, pk: 'TENANT#legacy', sk: `JOB#${job.jobId}` } }),
+    );
+    const claimed = (await jobs.claim('legacy', job.jobId, 60_000, clock)) as Job;
+    expect(claimed.attempt).toBe(1);
+    expect(await jobs.reportProgress('legacy', job.jobId, 1, 'writing', 60, { milestone: 50 })).toBe(true);
+    await jobs.transition('legacy', job.jobId, 'FAILED', {
+      attempt: 1,
+      set: { stage: 'failed', error: { code: 'CORRUPT_MEDIA', message: 'x', retryable: false } },
+    });
+    expect(published.map((e) => e.type)).toEqual([
+      'media.job.started',
+      'media.job.progress',
+      'media.job.failed',
+    ]);
+    await expect(store.transition('legacy', 'NO-SUCH-JOB', 'CANCELLED')).rejects.toThrow(/does not exist/);
   });
 });
