@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { PipelineError } from '../../src/core/errors.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
@@ -26,11 +27,12 @@ const deps = {
   hashIndex: new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
 };
 
-/** Retryable failures: 30 s, 60 s, 2 min, 4 min… (equal jitter), capped at the lease. */
+/** Retryable failures come back after 30 s, 1, 2, 4, 8 min… (equal jitter), capped at the visibility timeout. */
 const redelivery = {
   baseSeconds: Number(process.env.WORKER_RETRY_BASE_SECONDS) || 30,
-  maxSeconds: config.jobLeaseMs / 1000,
+  maxSeconds: Number(process.env.INGEST_VISIBILITY_SECONDS) || 720,
 };
+const leaseSeconds = config.jobLeaseMs / 1000;
 
 /** Throws for retryable failures only, so the batch reports just that message as failed. */
 async function handleRecord(record: SQSRecord): Promise<void> {
@@ -38,7 +40,11 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     await ingestRecord(record);
   } catch (error) {
     // Retryable: come back after a backoff, not after the queue's whole visibility timeout.
-    const seconds = redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount), redelivery);
+    const backoff = redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount), redelivery);
+    // Unless the claim was given back, wait out its lease: an earlier redelivery would find the job
+    // "in flight" and be acknowledged while nobody works on it.
+    const released = error instanceof PipelineError && error.claimReleased;
+    const seconds = released ? backoff : Math.max(backoff, leaseSeconds + 5);
     await hideMessage(record, seconds).catch((hideError) =>
       logger.warn('could not shorten the redelivery delay', { error: hideError }),
     );

@@ -16,8 +16,13 @@ import { TENANT_PREFIX } from './storage.js';
 
 const capitalize = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
 
-/** Receives before a message moves to the DLQ (the dead-letter function then fails its job). */
-export const INGEST_MAX_RECEIVE_COUNT = 5;
+/**
+ * Receives before a message moves to the DLQ (the dead-letter function then fails its job). The worker
+ * hides a retryable failure for an exponential backoff (30 s doubling, capped at the visibility
+ * timeout), so 9 redeliveries span about half an hour to an hour, as 5 receives at the full 12 min
+ * visibility timeout did before the backoff.
+ */
+export const INGEST_MAX_RECEIVE_COUNT = 10;
 
 export interface IngestProps {
   config: StageConfig;
@@ -101,6 +106,7 @@ export class Ingest extends Construct {
         MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
         JOB_LEASE_SECONDS: env.JOB_LEASE_SECONDS,
         EVENT_BUS_NAME: env.EVENT_BUS_NAME,
+        INGEST_VISIBILITY_SECONDS: String(ingestVisibilitySeconds(config)),
       },
       // sharp's native binaries come from the layer; everything else (the AWS SDK too) is bundled.
       externalModules: ['sharp'],

@@ -37,6 +37,13 @@ export class PipelineError extends Error {
     super(message, options);
     this.name = 'PipelineError';
   }
+  /**
+   * Set on a retryable error once the worker has given its claim on the job back: a redelivery may
+   * then come at once. Otherwise the claim's lease still holds and an early redelivery would find the
+   * job "in flight" and be acknowledged, leaving it PROCESSING with nobody working on it.
+   */
+  claimReleased = false;
+
   get retryable(): boolean {
     return this.kind !== 'input';
   }

@@ -68,7 +68,14 @@ export async function processJob(
     const rendered = await render(deps, job);
     const outcome = await finish(deps, job, {
       status: 'COMPLETED',
-      set: { ...rendered, stage: 'done', progress: 100, completedAt: new Date(now()).toISOString() },
+      // error: undefined removes what a retryable failure of an earlier attempt recorded.
+      set: {
+        ...rendered,
+        stage: 'done',
+        progress: 100,
+        completedAt: new Date(now()).toISOString(),
+        error: undefined,
+      },
     });
     // Only completed assets join the index: a job that fails or is cancelled never shows up as a duplicate.
     if (outcome.result === 'completed') await indexCompleted(deps, outcome.job);
@@ -94,12 +101,19 @@ export async function processJob(
       });
     }
     // Give the claim back so the redelivered message can take it at once.
-    await deps.jobs
+    error.claimReleased = await deps.jobs
       .transition(tenant, jobId, 'PROCESSING', {
         attempt: job.attempt,
-        set: { leaseUntil: 0, stage: 'retrying' },
+        set: {
+          leaseUntil: 0,
+          stage: 'retrying',
+          error: { code: error.code, message: error.message, retryable: true },
+        },
       })
-      .catch(() => undefined);
+      .then(
+        () => true,
+        () => false,
+      );
     throw error;
   }
 }

@@ -418,6 +418,7 @@ describe('MediaPipeline stack (dev)', () => {
         'MAX_UPLOAD_BYTES',
         'JOB_LEASE_SECONDS',
         'EVENT_BUS_NAME',
+        'INGEST_VISIBILITY_SECONDS',
       ].sort(),
     );
     expect(keys(ENTRIES.deadLetter)).toEqual(
