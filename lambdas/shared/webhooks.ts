@@ -3,21 +3,30 @@ import { DynamoDbWebhookEndpointStore } from '../../src/adapters/aws/dynamodb-we
 import { KmsSecretCipher } from '../../src/adapters/aws/kms-secret-cipher.js';
 import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
+import type { SecretCipher } from '../../src/webhooks/secrets.js';
 
-/** The webhook stores and queue, from the function's configuration (the stack sets every variable). */
-export function webhookAdapters(config: PipelineConfig) {
+/**
+ * The webhook stores and queue, from the function's configuration (the stack sets every variable).
+ * Without `secrets` (the fan-out: no key, no KMS access) the endpoint store can list endpoints but
+ * not read or write their secrets.
+ */
+export function webhookAdapters(config: PipelineConfig, { secrets = true } = {}) {
   const { webhookSecretsKeyId, webhookDeliveryQueueUrl } = config;
-  if (!webhookSecretsKeyId || !webhookDeliveryQueueUrl) {
+  if (!webhookDeliveryQueueUrl || (secrets && !webhookSecretsKeyId)) {
     throw new Error(
-      'invalid function configuration: WEBHOOK_SECRETS_KEY_ID and WEBHOOK_DELIVERY_QUEUE_URL are required',
+      `invalid function configuration: WEBHOOK_DELIVERY_QUEUE_URL${secrets ? ' and WEBHOOK_SECRETS_KEY_ID are' : ' is'} required`,
     );
   }
+  const cipher: SecretCipher =
+    secrets && webhookSecretsKeyId ? new KmsSecretCipher({ keyId: webhookSecretsKeyId }) : noSecrets;
   return {
-    endpoints: new DynamoDbWebhookEndpointStore({
-      tableName: config.jobsTable,
-      cipher: new KmsSecretCipher({ keyId: webhookSecretsKeyId }),
-    }),
+    endpoints: new DynamoDbWebhookEndpointStore({ tableName: config.jobsTable, cipher }),
     deliveries: new DynamoDbDeliveryStore({ tableName: config.jobsTable }),
     queue: new SqsDeliveryQueue({ queueUrl: webhookDeliveryQueueUrl }),
   };
 }
+
+const refuse = async (): Promise<string> => {
+  throw new Error('this function has no access to webhook secrets');
+};
+const noSecrets: SecretCipher = { encrypt: refuse, decrypt: refuse };

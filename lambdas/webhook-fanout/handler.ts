@@ -9,7 +9,7 @@ import { WebhookFanout } from '../../src/jobs/webhook-fanout.js';
 import { logger, metrics } from '../shared/observability.js';
 import { webhookAdapters } from '../shared/webhooks.js';
 
-const fanout = new WebhookFanout(webhookAdapters(loadConfig()));
+const fanout = new WebhookFanout(webhookAdapters(loadConfig(), { secrets: false }));
 
 /** Bus events (the rule's SQS target) to one delivery per interested endpoint. Store errors retry. */
 async function handleRecord(record: SQSRecord): Promise<void> {

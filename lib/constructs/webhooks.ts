@@ -147,7 +147,6 @@ export class Webhooks extends Construct {
       environment: {
         ...props.environment,
         WEBHOOK_DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-        WEBHOOK_SECRETS_KEY_ID: this.secretsKey.keyArn,
       },
     });
     const fanout = this.fanout.function;
@@ -160,9 +159,7 @@ export class Webhooks extends Construct {
     );
     table.grantReadWriteData(fanout);
     this.deliveryQueue.grantSendMessages(fanout);
-    // The endpoint store decrypts secrets whenever it reads endpoints, listing included. Drop this (and
-    // WEBHOOK_SECRETS_KEY_ID above) once the fan-out lists endpoints without their secrets.
-    this.secretsKey.grantDecrypt(fanout);
+    // No key access: the fan-out lists endpoints without decrypting their secrets.
 
     this.dispatcher = new PipelineFunction(this, 'Dispatcher', {
       entry: 'lambdas/webhook-dispatcher/handler.ts',

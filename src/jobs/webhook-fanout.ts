@@ -101,7 +101,7 @@ export class WebhookFanout {
     const ttl = this.deps.endpointCacheMs ?? 0;
     const hit = this.cache.get(tenant);
     if (hit && this.now() - hit.at < ttl) return hit.endpoints;
-    const endpoints = await this.deps.endpoints.list(tenant);
+    const endpoints = await this.deps.endpoints.list(tenant, { withSecrets: false });
     this.cache.set(tenant, { at: this.now(), endpoints });
     return endpoints;
   }

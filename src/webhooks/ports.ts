@@ -82,7 +82,11 @@ export interface WebhookEndpointStore {
   create(endpoint: WebhookEndpoint): Promise<void>;
   get(tenant: string, endpointId: string): Promise<WebhookEndpoint | undefined>;
   /** Every endpoint of the tenant (a tenant has few; the store caps creation). */
-  list(tenant: string): Promise<WebhookEndpoint[]>;
+  /**
+   * `withSecrets: false` (the fan-out) skips decrypting: `secrets` is empty, and one undecryptable
+   * secret or a KMS throttle cannot stop the tenant's events from being routed.
+   */
+  list(tenant: string, options?: { withSecrets?: boolean }): Promise<WebhookEndpoint[]>;
   /** True when one was deleted. */
   delete(tenant: string, endpointId: string): Promise<boolean>;
   /**

@@ -261,9 +261,10 @@ describe('webhook functions', () => {
     for (const entry of [ENTRIES.api, ENTRIES.fanout, ENTRIES.dispatcher]) {
       expect(env(entry).WEBHOOK_DELIVERY_QUEUE_URL, entry).toEqual({ Ref: 'WebhookDeliveryQueue' });
     }
-    for (const entry of [ENTRIES.api, ENTRIES.dispatcher, ENTRIES.fanout]) {
+    for (const entry of [ENTRIES.api, ENTRIES.dispatcher]) {
       expect(env(entry).WEBHOOK_SECRETS_KEY_ID, entry).toEqual(arnOf('WebhookSecretsKey'));
     }
+    expect(env(ENTRIES.fanout).WEBHOOK_SECRETS_KEY_ID).toBeUndefined();
     for (const entry of Object.values(ENTRIES)) expect(env(entry).STAGE, entry).toBe('dev');
   });
 });
@@ -282,16 +283,15 @@ describe('webhook secrets key and least privilege', () => {
     }
   });
 
-  it('lets the api encrypt and decrypt secrets, the dispatcher and fan-out only decrypt, nobody else touch the key', () => {
+  it('lets the api encrypt and decrypt secrets, the dispatcher only decrypt, nobody else touch the key', () => {
     const resources = templates.dev;
     expect(kmsActions(resources, ENTRIES.api)).toEqual(['kms:Decrypt', 'kms:Encrypt']);
     expect(kmsActions(resources, ENTRIES.dispatcher)).toEqual(['kms:Decrypt']);
-    // The endpoint store decrypts secrets on every read, the fan-out's listing included.
-    expect(kmsActions(resources, ENTRIES.fanout)).toEqual(['kms:Decrypt']);
-    for (const entry of [ENTRIES.sweeper, ENTRIES.worker, ENTRIES.deadLetter]) {
+    // The fan-out lists endpoints without their secrets.
+    for (const entry of [ENTRIES.fanout, ENTRIES.sweeper, ENTRIES.worker, ENTRIES.deadLetter]) {
       expect(kmsActions(resources, entry), entry).toEqual([]);
     }
-    for (const entry of [ENTRIES.api, ENTRIES.dispatcher, ENTRIES.fanout]) {
+    for (const entry of [ENTRIES.api, ENTRIES.dispatcher]) {
       expect(resourcesFor(resources, entry, 'kms:Decrypt'), entry).toEqual([arnOf('WebhookSecretsKey')]);
     }
   });

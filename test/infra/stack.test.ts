@@ -432,7 +432,7 @@ describe('MediaPipeline stack (dev)', () => {
       'JOBS_TABLE',
       'WEBHOOK_DELIVERY_QUEUE_URL',
     ];
-    expect(keys(ENTRIES.fanout)).toEqual([...webhook, 'WEBHOOK_SECRETS_KEY_ID'].sort());
+    expect(keys(ENTRIES.fanout)).toEqual([...webhook].sort());
     expect(keys(ENTRIES.dispatcher)).toEqual([...webhook, 'WEBHOOK_SECRETS_KEY_ID'].sort());
     expect(keys(ENTRIES.sweeper)).toEqual(
       [...common, 'UPLOADS_BUCKET', 'OUTPUTS_BUCKET', 'JOBS_TABLE', 'EVENT_BUS_NAME'].sort(),

@@ -48,7 +48,7 @@ afterEach(async () => {
 
 const fanout = () =>
   new WebhookFanout({
-    endpoints: { list: (tenant) => endpoints.list(tenant) },
+    endpoints,
     deliveries,
     queue: { send: async (message) => void queued.push(message) },
     now: () => clock,
@@ -127,6 +127,25 @@ describe('fan-out', () => {
     await drive(queued[0] as DeliveryMessage, deps({ send: async () => ({ status: 200, durationMs: 1 }) }));
     expect(await fanout().handle(event)).toMatchObject({ queued: 0, alreadyQueued: 1 });
     expect((await deliveries.list(tenant, failedOnly.endpointId, { limit: 10 })).deliveries).toHaveLength(0);
+  });
+
+  it('routes without decrypting secrets: an endpoint whose secret cannot be decrypted does not block it', async () => {
+    const tenant = `t${nextId()}`;
+    const endpoint = await endpointFor(tenant, 'http://localhost:1/a');
+    // The same table read with another key: every secret is undecryptable (as with a KMS outage).
+    const otherKey = new DynamoDbWebhookEndpointStore({
+      tableName: TABLE,
+      client: new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, maxAttempts: 2 }),
+      cipher: new AesGcmSecretCipher(randomBytes(32)),
+    });
+    await expect(otherKey.list(tenant)).rejects.toThrow();
+    const routed = await new WebhookFanout({
+      endpoints: otherKey,
+      deliveries,
+      queue: { send: async (message) => void queued.push(message) },
+    }).handle(busEvent(tenant));
+    expect(routed).toMatchObject({ result: 'fanned-out', queued: 1 });
+    expect(queued[0]?.deliveryId).toContain(endpoint.endpointId);
   });
 
   it('drops what is not a pipeline event without touching anything', async () => {

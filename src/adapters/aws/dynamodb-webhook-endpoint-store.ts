@@ -84,7 +84,7 @@ export class DynamoDbWebhookEndpointStore implements WebhookEndpointStore {
     return out.Item ? this.toEndpoint(out.Item) : undefined;
   }
 
-  async list(tenant: string): Promise<WebhookEndpoint[]> {
+  async list(tenant: string, options: { withSecrets?: boolean } = {}): Promise<WebhookEndpoint[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -101,7 +101,7 @@ export class DynamoDbWebhookEndpointStore implements WebhookEndpointStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     // Ids are ULIDs: sk order is creation order.
-    return Promise.all(items.map((item) => this.toEndpoint(item)));
+    return Promise.all(items.map((item) => this.toEndpoint(item, options.withSecrets ?? true)));
   }
 
   async delete(tenant: string, endpointId: string): Promise<boolean> {
@@ -194,9 +194,10 @@ export class DynamoDbWebhookEndpointStore implements WebhookEndpointStore {
     );
   }
 
-  private async toEndpoint(item: Record<string, unknown>): Promise<WebhookEndpoint> {
+  private async toEndpoint(item: Record<string, unknown>, withSecrets = true): Promise<WebhookEndpoint> {
     const { pk: _pk, sk: _sk, secrets, ...rest } = item;
     const endpoint = rest as unknown as Omit<WebhookEndpoint, 'secrets'>;
+    if (!withSecrets) return { ...endpoint, secrets: [] };
     const context = { tenant: endpoint.tenant, endpointId: endpoint.endpointId };
     const decrypted = await Promise.all(
       ((secrets ?? []) as StoredSecret[]).map(async ({ ciphertext, createdAt, expiresAt }) => ({
