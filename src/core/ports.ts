@@ -43,7 +43,14 @@ export interface JobStore {
    * Takes the job for processing: from AWAITING_UPLOAD/QUEUED, or from PROCESSING whose lease
    * has expired (the previous worker died). Increments the attempt. Undefined if not claimable.
    */
-  claim(tenant: string, jobId: string, leaseMs: number, now?: number): Promise<Job | undefined>;
+  claim(
+    tenant: string,
+    jobId: string,
+    leaseMs: number,
+    now?: number,
+    /** The attempt the caller read: the claim then also requires it (and records it exactly). */
+    expectedAttempt?: number,
+  ): Promise<Job | undefined>;
   /** Monotonic: never lowers progress, only while PROCESSING under the given attempt. */
   reportProgress(
     tenant: string,

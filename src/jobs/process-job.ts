@@ -52,7 +52,7 @@ export async function processJob(
     await indexCompleted(deps, existing);
     return { result: 'already-terminal', job: existing };
   }
-  const job = await deps.jobs.claim(tenant, jobId, deps.leaseMs, now());
+  const job = await deps.jobs.claim(tenant, jobId, deps.leaseMs, now(), existing.attempt);
   if (!job) {
     const current = await deps.jobs.get(tenant, jobId);
     if (current && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(current.status)) {

@@ -37,8 +37,14 @@ export class PublishingJobStore implements JobStore {
     return job;
   }
 
-  async claim(tenant: string, jobId: string, leaseMs: number, now?: number): Promise<Job | undefined> {
-    const job = await this.inner.claim(tenant, jobId, leaseMs, now);
+  async claim(
+    tenant: string,
+    jobId: string,
+    leaseMs: number,
+    now?: number,
+    expectedAttempt?: number,
+  ): Promise<Job | undefined> {
+    const job = await this.inner.claim(tenant, jobId, leaseMs, now, expectedAttempt);
     if (job) await this.publish(job);
     return job;
   }

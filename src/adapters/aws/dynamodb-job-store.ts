@@ -236,15 +236,24 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     }
   }
 
-  async claim(tenant: string, jobId: string, leaseMs: number, now = this.now()): Promise<Job | undefined> {
+  async claim(
+    tenant: string,
+    jobId: string,
+    leaseMs: number,
+    now = this.now(),
+    expectedAttempt?: number,
+  ): Promise<Job | undefined> {
     if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`invalid lease ${leaseMs}`);
     // Fresh claims come from every allowed previous state except PROCESSING, which needs an expired lease.
     const fresh = ALLOWED_FROM.PROCESSING.filter((status) => status !== JobStatus.PROCESSING);
+    // With the attempt the caller read, the started event records its own attempt (an exact, deterministic
+    // outbox key) rather than taking it from whatever image publishes it later.
     const started: OutboxEntry = {
       type: 'media.job.started',
       occurredAt: new Date(now).toISOString(),
       status: JobStatus.PROCESSING,
       stage: 'processing',
+      ...(expectedAttempt === undefined ? {} : { attempt: expectedAttempt + 1 }),
     };
     const values: Record<string, unknown> = {
       ':processing': JobStatus.PROCESSING,
@@ -261,17 +270,24 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     fresh.forEach((status, i) => {
       values[`:fresh${i}`] = status;
     });
+    if (expectedAttempt !== undefined) {
+      values[':expected'] = expectedAttempt;
+      values[':next'] = expectedAttempt + 1;
+      delete values[':zero'];
+      delete values[':one'];
+    }
     try {
       const out = await this.sendUpdate({
         TableName: this.tableName,
         Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
         UpdateExpression:
-          'SET #status = :processing, #attempt = if_not_exists(#attempt, :zero) + :one, ' +
+          `SET #status = :processing, #attempt = ${expectedAttempt === undefined ? 'if_not_exists(#attempt, :zero) + :one' : ':next'}, ` +
           '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
           '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt)',
         ConditionExpression:
-          `(#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
-          '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
+          `((#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
+          '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)))' +
+          (expectedAttempt === undefined ? '' : ' AND #attempt = :expected'),
         ExpressionAttributeNames: {
           '#status': 'status',
           '#attempt': 'attempt',

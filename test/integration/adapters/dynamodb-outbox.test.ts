@@ -205,4 +205,24 @@ describe('the outbox', () => {
     ]);
     await expect(store.transition('legacy', 'NO-SUCH-JOB', 'CANCELLED')).rejects.toThrow(/does not exist/);
   });
+
+  it('a claim given the attempt it read records that attempt: unpublished started events of two attempts stay distinct', async () => {
+    const { publisher, published, fail } = recordingPublisher();
+    const jobs = new PublishingJobStore(store, relayWith(publisher), () => {});
+    const job = newJob('attempts');
+    await jobs.create(job);
+    fail(true);
+    const first = (await jobs.claim('attempts', job.jobId, 1, clock, 0)) as Job;
+    expect(first.attempt).toBe(1);
+    // A stale read (attempt 0 again) cannot claim: someone else took attempt 1.
+    expect(await jobs.claim('attempts', job.jobId, 60_000, clock + 10, 0)).toBeUndefined();
+    fail(false);
+    // The first worker's lease (1 ms) has lapsed: attempt 2 takes over and publishes both started events.
+    await jobs.claim('attempts', job.jobId, 60_000, clock + 10, 1);
+    expect(published.map((e) => e.detail.eventId)).toEqual([
+      `evt_${job.jobId}_0_queued`,
+      `evt_${job.jobId}_1_started`,
+      `evt_${job.jobId}_2_started`,
+    ]);
+  });
 });
