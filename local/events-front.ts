@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { EventsApiError, type LocalEventBus } from './event-bus.js';
-import { closeServer, listen, readBody } from './http-util.js';
+import { closeServer, listen, readBody, sendAwsJson } from './http-util.js';
 import type { Json } from './template.js';
 
 /**
@@ -13,16 +13,8 @@ export interface EventsFront {
   stop(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, errorType?: string) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-amzn-requestid': crypto.randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  res.end(text);
-}
+const send = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
+  sendAwsJson(res, '1.1', status, body, errorType);
 
 function operation(bus: LocalEventBus, name: string, body: Json): unknown {
   switch (name) {

@@ -92,3 +92,21 @@ export function sendError(res: ServerResponse, status: number, message: string):
   res.writeHead(status, { 'content-type': 'text/plain' });
   res.end(message);
 }
+
+/** An AWS JSON-protocol response (`awsJson1_0` for Step Functions, `awsJson1_1` for EventBridge and KMS). */
+export function sendAwsJson(
+  res: ServerResponse,
+  version: '1.0' | '1.1',
+  status: number,
+  body: unknown,
+  errorType?: string,
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': `application/x-amz-json-${version}`,
+    'content-length': String(Buffer.byteLength(text)),
+    'x-amzn-requestid': crypto.randomUUID(),
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+  });
+  res.end(text);
+}

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, readBody } from './http-util.js';
+import { closeServer, listen, readBody, sendAwsJson } from './http-util.js';
 import { ACCOUNT_ID, type Json, type LocalTemplate, REGION } from './template.js';
 
 /**
@@ -287,16 +287,8 @@ export interface KmsFront {
   stop(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, errorType?: string) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-amzn-requestid': crypto.randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  res.end(text);
-}
+const send = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
+  sendAwsJson(res, '1.1', status, body, errorType);
 
 export async function startKmsFront(kms: LocalKms, port = 0): Promise<KmsFront> {
   const server: Server = createServer(async (req, res) => {

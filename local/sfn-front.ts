@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, readBody } from './http-util.js';
+import { closeServer, listen, readBody, sendAwsJson } from './http-util.js';
 import { type LocalExecution, type LocalStateMachines, SfnApiError } from './state-machines.js';
 import type { Json } from './template.js';
 
@@ -107,16 +107,8 @@ async function operation(machines: LocalStateMachines, name: string, body: Json)
   );
 }
 
-function send(res: ServerResponse, status: number, body: unknown, errorType?: string) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.0',
-    'content-length': String(Buffer.byteLength(text)),
-    'x-amzn-requestid': crypto.randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  res.end(text);
-}
+const send = (res: ServerResponse, status: number, body: unknown, errorType?: string) =>
+  sendAwsJson(res, '1.0', status, body, errorType);
 
 export async function startSfnFront(port = 0): Promise<SfnFront> {
   let machines: LocalStateMachines | undefined;

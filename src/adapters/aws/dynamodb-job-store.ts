@@ -23,6 +23,7 @@ import {
   type TransitionOptions,
 } from '../../core/ports.js';
 import { documentClientOrDefault } from './clients.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from './dynamodb-list-cursor.js';
 import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS, OUTBOX_PENDING_INDEX } from './jobs-table-layout.js';
 
 /**
@@ -52,12 +53,7 @@ const KEY_HASH = /^[0-9a-f]{64}$/;
 const PROTECTED_ATTRIBUTES = new Set(['pk', 'sk', 'tenant', 'jobId', 'status', 'outbox', 'outboxAt']);
 
 /** A list cursor that this store did not issue for this tenant (tampered, truncated, other tenant). */
-export class InvalidCursorError extends Error {
-  constructor(message = 'invalid list cursor') {
-    super(message);
-    this.name = 'InvalidCursorError';
-  }
-}
+export { InvalidCursorError };
 
 export interface DynamoDbJobStoreOptions {
   tableName: string;
@@ -121,7 +117,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const { limit } = options;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid list limit ${limit}`);
     const pk = tenantPk(tenant);
-    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk);
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk, JOB_PREFIX);
     // One item more than asked: a cursor is returned only when another page really exists.
     const out = await this.client.send(
       new QueryCommand({
@@ -551,39 +547,4 @@ function withoutUndefined<T extends object>(value: T): T {
 function toJob(item: Record<string, unknown>): Job {
   const { pk: _pk, sk: _sk, activeTenant: _active, ...job } = item;
   return job as unknown as Job;
-}
-
-interface CursorKey {
-  pk: string;
-  sk: string;
-}
-
-function encodeCursor(key: CursorKey): string {
-  return Buffer.from(JSON.stringify({ pk: key.pk, sk: key.sk }), 'utf8').toString('base64url');
-}
-
-/** Accepts only a cursor this store could have issued for this tenant's job list. */
-function decodeCursor(cursor: string, pk: string): CursorKey {
-  if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw new InvalidCursorError('cursor is not base64url');
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('cursor does not decode');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidCursorError('cursor does not decode');
-  }
-  const { pk: cursorPk, sk, ...rest } = parsed as Record<string, unknown>;
-  if (Object.keys(rest).length > 0 || typeof cursorPk !== 'string' || typeof sk !== 'string') {
-    throw new InvalidCursorError('cursor does not decode');
-  }
-  if (cursorPk !== pk) throw new InvalidCursorError('cursor belongs to another tenant');
-  if (!sk.startsWith(JOB_PREFIX) || sk.length <= JOB_PREFIX.length || sk.length > 1024) {
-    throw new InvalidCursorError('cursor does not point into the job list');
-  }
-  if (encodeCursor({ pk: cursorPk, sk }) !== cursor) throw new InvalidCursorError('cursor is not canonical');
-  return { pk: cursorPk, sk };
 }

@@ -1,4 +1,10 @@
-import { InvalidCursorError } from './dynamodb-job-store.js';
+/** A list cursor that the store did not issue for this list (tampered, truncated, other tenant). */
+export class InvalidCursorError extends Error {
+  constructor(message = 'invalid list cursor') {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
 
 /**
  * Opaque list cursors: the last key of a page as base64url JSON, accepted back only if this store could
