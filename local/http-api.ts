@@ -167,6 +167,8 @@ export async function createHttpApiServer(log: (line: string) => void, port = 0)
       try {
         response = mapLambdaResult(await host.invoke(match.route.functionLogicalId, event));
       } catch (error) {
+        // Always on stderr, also when the runtime's log is off (tests): a 500 here is a defect to see.
+        console.error(`local HTTP API: ${method} ${path} → 500: ${(error as Error)?.stack ?? String(error)}`);
         log(`${method} ${path} → 500: ${(error as Error).message}`);
         sendJson(res, 500, { message: 'Internal Server Error' }, cors);
         return;
@@ -177,6 +179,7 @@ export async function createHttpApiServer(log: (line: string) => void, port = 0)
       res.writeHead(response.statusCode, headers);
       res.end(method === 'HEAD' ? undefined : response.body);
     } catch (error) {
+      console.error(`local HTTP API: ${method} ${path} → 500: ${(error as Error)?.stack ?? String(error)}`);
       log(`${method} ${path} → 500: ${(error as Error).message}`);
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
       else res.destroy();
