@@ -11,28 +11,15 @@ import {
 import { OUTBOX_PENDING_INDEX } from '../../src/adapters/aws/jobs-table-layout.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/webhooks/retry-policy.js';
 import { DEFAULT_TIMEOUT_MS } from '../../src/webhooks/sender.js';
-
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-
-// biome-ignore lint/suspicious/noExplicitAny: template JSON
-type Json = any;
-interface CfnResource {
-  Type: string;
-  Properties: Record<string, Json>;
-  Metadata?: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-}
-type Resources = Record<string, CfnResource>;
-
-const ENTRIES = {
-  api: 'lambdas/api/handler.ts',
-  worker: 'lambdas/image-worker/handler.ts',
-  deadLetter: 'lambdas/dead-letter/handler.ts',
-  fanout: 'lambdas/webhook-fanout/handler.ts',
-  dispatcher: 'lambdas/webhook-dispatcher/handler.ts',
-  sweeper: 'lambdas/outbox-sweeper/handler.ts',
-} as const;
+import {
+  type CfnResource,
+  ENTRIES,
+  functionByEntry,
+  type Json,
+  NO_BUNDLING,
+  ofType,
+  type Resources,
+} from '../support/infra-template.js';
 
 const templates = {} as Record<StageName, Resources>;
 
@@ -43,18 +30,7 @@ beforeAll(() => {
   }
 });
 
-const ofType = (resources: Resources, type: string) =>
-  Object.entries(resources).filter(([, resource]) => resource.Type === type);
-
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-
-function functionByEntry(resources: Resources, entry: string): [string, CfnResource] {
-  const found = ofType(resources, 'AWS::Lambda::Function').filter(
-    ([, fn]) => fn.Metadata?.['media-pipeline:entry'] === entry,
-  );
-  expect(found, `exactly one function for ${entry}`).toHaveLength(1);
-  return found[0] as [string, CfnResource];
-}
 
 function mappingOf(resources: Resources, entry: string): CfnResource {
   const [functionId] = functionByEntry(resources, entry);

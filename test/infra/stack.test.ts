@@ -7,37 +7,23 @@ import { createApp } from '../../lib/app.js';
 import { STAGES, type StageName, stageConfig } from '../../lib/config.js';
 import type { MediaPipelineStack } from '../../lib/media-pipeline-stack.js';
 import { fromRoot } from '../../lib/paths.js';
+import {
+  type CfnResource,
+  ENTRIES,
+  functionByEntry,
+  type Json,
+  NO_BUNDLING,
+  ofType,
+  type Resources,
+} from '../support/infra-template.js';
 
 // Nothing is bundled: no esbuild, no npm install for the sharp layer, no Docker.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-
-/** Synthesized CloudFormation is untyped JSON; the assertions themselves check its shape. */
-// biome-ignore lint/suspicious/noExplicitAny: template JSON
-type Json = any;
-
-interface CfnResource {
-  Type: string;
-  Properties: Record<string, Json>;
-  Metadata?: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-}
-type Resources = Record<string, CfnResource>;
 
 interface Synthesized {
   stack: MediaPipelineStack;
   template: Template;
   resources: Resources;
 }
-
-const ENTRIES = {
-  api: 'lambdas/api/handler.ts',
-  worker: 'lambdas/image-worker/handler.ts',
-  deadLetter: 'lambdas/dead-letter/handler.ts',
-  fanout: 'lambdas/webhook-fanout/handler.ts',
-  dispatcher: 'lambdas/webhook-dispatcher/handler.ts',
-  sweeper: 'lambdas/outbox-sweeper/handler.ts',
-} as const;
 
 const synthesized = {} as Record<StageName, Synthesized>;
 
@@ -48,18 +34,6 @@ beforeAll(() => {
     synthesized[stage] = { stack, template, resources: template.toJSON().Resources as Resources };
   }
 });
-
-const ofType = (resources: Resources, type: string) =>
-  Object.entries(resources).filter(([, resource]) => resource.Type === type);
-
-/** The logical id of the function whose `media-pipeline:entry` metadata is `entry`. */
-function functionByEntry(resources: Resources, entry: string): [string, CfnResource] {
-  const found = ofType(resources, 'AWS::Lambda::Function').filter(
-    ([, fn]) => fn.Metadata?.['media-pipeline:entry'] === entry,
-  );
-  expect(found, `exactly one function for ${entry}`).toHaveLength(1);
-  return found[0] as [string, CfnResource];
-}
 
 function mappingOf(resources: Resources, functionId: string): CfnResource {
   const found = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(

@@ -1,0 +1,39 @@
+import { expect } from 'vitest';
+
+/** Synthesized CloudFormation is untyped JSON; the assertions themselves check its shape. */
+// biome-ignore lint/suspicious/noExplicitAny: template JSON
+export type Json = any;
+
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, Json>;
+  Metadata?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+export type Resources = Record<string, CfnResource>;
+
+/** Synthesize without esbuild: infra tests read the template, not the bundles. */
+export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+/** Every function's entry file, as its `media-pipeline:entry` metadata names it. */
+export const ENTRIES = {
+  api: 'lambdas/api/handler.ts',
+  worker: 'lambdas/image-worker/handler.ts',
+  deadLetter: 'lambdas/dead-letter/handler.ts',
+  fanout: 'lambdas/webhook-fanout/handler.ts',
+  dispatcher: 'lambdas/webhook-dispatcher/handler.ts',
+  sweeper: 'lambdas/outbox-sweeper/handler.ts',
+} as const;
+
+export const ofType = (resources: Resources, type: string) =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+/** The logical id and resource of the function whose `media-pipeline:entry` metadata is `entry`. */
+export function functionByEntry(resources: Resources, entry: string): [string, CfnResource] {
+  const found = ofType(resources, 'AWS::Lambda::Function').filter(
+    ([, fn]) => fn.Metadata?.['media-pipeline:entry'] === entry,
+  );
+  expect(found, `exactly one function for ${entry}`).toHaveLength(1);
+  return found[0] as [string, CfnResource];
+}
