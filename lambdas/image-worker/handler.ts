@@ -6,11 +6,10 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
-import { PipelineError } from '../../src/core/errors.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
-import { redeliveryDelaySeconds } from '../../src/jobs/redelivery.js';
+import { retryDelaySeconds } from '../../src/jobs/redelivery.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
@@ -31,8 +30,8 @@ const deps = {
 const redelivery = {
   baseSeconds: Number(process.env.WORKER_RETRY_BASE_SECONDS) || 30,
   maxSeconds: Number(process.env.INGEST_VISIBILITY_SECONDS) || 720,
+  leaseSeconds: config.jobLeaseMs / 1000,
 };
-const leaseSeconds = config.jobLeaseMs / 1000;
 
 /** Throws for retryable failures only, so the batch reports just that message as failed. */
 async function handleRecord(record: SQSRecord): Promise<void> {
@@ -40,11 +39,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     await ingestRecord(record);
   } catch (error) {
     // Retryable: come back after a backoff, not after the queue's whole visibility timeout.
-    const backoff = redeliveryDelaySeconds(Number(record.attributes.ApproximateReceiveCount), redelivery);
-    // Unless the claim was given back, wait out its lease: an earlier redelivery would find the job
-    // "in flight" and be acknowledged while nobody works on it.
-    const released = error instanceof PipelineError && error.claimReleased;
-    const seconds = released ? backoff : Math.max(backoff, leaseSeconds + 5);
+    const seconds = retryDelaySeconds(error, Number(record.attributes.ApproximateReceiveCount), redelivery);
     await hideMessage(record, seconds).catch((hideError) =>
       logger.warn('could not shorten the redelivery delay', { error: hideError }),
     );

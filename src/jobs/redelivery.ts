@@ -1,3 +1,5 @@
+import { PipelineError } from '../core/errors.js';
+
 /**
  * How long a message whose job failed with a retryable error stays hidden before SQS hands it out
  * again: exponential in the number of receives, with "equal jitter" (half fixed, half random) so that
@@ -16,4 +18,19 @@ export function redeliveryDelaySeconds(receiveCount: number, options: Redelivery
   const n = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
   const ceiling = Math.min(options.maxSeconds, options.baseSeconds * 2 ** Math.min(n - 1, 30));
   return Math.max(1, Math.round(ceiling / 2 + random() * (ceiling / 2)));
+}
+
+/**
+ * The delay for a failed message: the backoff when the worker gave its claim back, else at least the
+ * claim's lease (plus a margin). An earlier redelivery would find the job "in flight" under the live
+ * lease and be acknowledged as a duplicate, leaving the job PROCESSING with nobody working on it.
+ */
+export function retryDelaySeconds(
+  error: unknown,
+  receiveCount: number,
+  options: RedeliveryOptions & { leaseSeconds: number },
+): number {
+  const backoff = redeliveryDelaySeconds(receiveCount, options);
+  const released = error instanceof PipelineError && error.claimReleased;
+  return released ? backoff : Math.max(backoff, options.leaseSeconds + 5);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redeliveryDelaySeconds } from '../../src/jobs/redelivery.js';
+import { retryableError } from '../../src/core/errors.js';
+import { redeliveryDelaySeconds, retryDelaySeconds } from '../../src/jobs/redelivery.js';
 
 describe('redeliveryDelaySeconds', () => {
   const options = { baseSeconds: 30, maxSeconds: 150 };
@@ -16,5 +17,13 @@ describe('redeliveryDelaySeconds', () => {
     expect(redeliveryDelaySeconds(0, { ...options, random: () => 0 })).toBe(15);
     expect(redeliveryDelaySeconds(1, { baseSeconds: 1, maxSeconds: 1, random: () => 0 })).toBe(1);
     expect(redeliveryDelaySeconds(1e9, { ...options, random: () => 0.5 })).toBeLessThanOrEqual(150);
+  });
+
+  it('waits out the lease unless the worker gave its claim back', () => {
+    const lease = { ...options, leaseSeconds: 150, random: () => 0 };
+    const released = Object.assign(retryableError('TRANSIENT', 'throttled'), { claimReleased: true });
+    expect(retryDelaySeconds(released, 1, lease)).toBe(15);
+    expect(retryDelaySeconds(retryableError('TRANSIENT', 'throttled'), 1, lease)).toBe(155);
+    expect(retryDelaySeconds(new Error('claim response lost'), 1, lease)).toBe(155);
   });
 });
