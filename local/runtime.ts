@@ -13,6 +13,8 @@ import { startNotificationDelivery } from './notifications.js';
 import { readSqsMappings, startSqsPollers } from './pollers.js';
 import { provisionResources } from './resources.js';
 import { startS3Front } from './s3-front.js';
+import { LocalScheduler, readScheduleGroups } from './scheduler.js';
+import { startSchedulerFront } from './scheduler-front.js';
 import { EcsRunner, readTaskDefinitions } from './sfn-ecs.js';
 import { startSfnFront } from './sfn-front.js';
 import { startSqsFront } from './sqs-front.js';
@@ -33,6 +35,7 @@ export interface LocalStackOptions {
     sfn?: number;
     events?: number;
     kms?: number;
+    scheduler?: number;
   };
   log?: (line: string) => void;
   /** Local-only knob for tests: visibility delay applied to failed SQS messages instead of the queue's VisibilityTimeout. */
@@ -61,6 +64,10 @@ export interface LocalStack {
   eventsEndpoint: string;
   /** The KMS API (AWS_ENDPOINT_URL_KMS for in-process handlers). */
   kmsEndpoint: string;
+  /** The EventBridge Scheduler API (AWS_ENDPOINT_URL_SCHEDULER for in-process handlers). */
+  schedulerEndpoint: string;
+  /** Schedules created through the Scheduler API; `scheduler.settled()` waits for deliveries in flight. */
+  scheduler: LocalScheduler;
   /** The template's EventBridge rules and buses; `events.settled()` waits for deliveries in flight. */
   events: LocalEventBus;
   /** Every HTTP API's URL by logical id (apiUrl is the first). */
@@ -128,6 +135,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { keys, aliases } = readKmsKeys(template);
     const kmsFront = await startKmsFront(new LocalKms(keys, aliases), ports.kms);
     cleanup.push(() => kmsFront.stop());
+    const schedulerFront = await startSchedulerFront(ports.scheduler);
+    cleanup.push(() => schedulerFront.stop());
 
     const apiServers: Record<string, HttpApiServer> = {};
     for (const [i, [id]] of template.ofType('AWS::ApiGatewayV2::Api').entries()) {
@@ -145,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfn: sfnFront.endpoint,
       events: eventsFront.endpoint,
       kms: kmsFront.endpoint,
+      scheduler: schedulerFront.endpoint,
     };
     const clients = runtimeClients(endpoints);
     cleanup.push(() => clients.destroy());
@@ -191,6 +201,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanup.push(() => events.stop());
     eventsFront.serve(events);
+    const scheduler = new LocalScheduler({
+      groups: readScheduleGroups(template, log),
+      stateMachines,
+      sqs: clients.sqs,
+      sqsEndpoint: sqsFront.endpoint,
+      invoker,
+      log,
+    });
+    cleanup.push(() => scheduler.stop());
+    schedulerFront.serve(scheduler);
     const notifications = startNotificationDelivery({
       template,
       // s3rver is a Koa app, hence an EventEmitter; @types/s3rver leaves that out.
@@ -237,6 +257,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         pollers.busy() +
         stateMachines.busy +
         events.pending() +
+        scheduler.pending() +
         invoker.pending();
       return { local, queued: local ? 0 : await queuedMessages() };
     };
@@ -251,6 +272,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfnEndpoint: sfnFront.endpoint,
       eventsEndpoint: eventsFront.endpoint,
       kmsEndpoint: kmsFront.endpoint,
+      schedulerEndpoint: schedulerFront.endpoint,
+      scheduler,
       events,
       bucketName: (prefix) => template.physicalName(template.logicalId('AWS::S3::Bucket', prefix)),
       tableName: (prefix) => {
@@ -283,7 +306,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         active = false;
       },
     };
-    log(`local stack up: api ${stack.apiUrl || '(none)'}, s3 ${stack.s3Endpoint}, sqs ${stack.sqsEndpoint}`);
+    log(
+      `local stack up: api ${stack.apiUrl || '(none)'}, s3 ${stack.s3Endpoint}, sqs ${stack.sqsEndpoint}, scheduler ${stack.schedulerEndpoint}`,
+    );
     return stack;
   } catch (error) {
     await stopAll();

@@ -1,3 +1,4 @@
+import { TASK_TOKEN_PLACEHOLDER } from './sfn-task-tokens.js';
 import type { Json, LocalTemplate } from './template.js';
 
 /**
@@ -125,6 +126,8 @@ function walk(graph: Record<string, Json>, machine: LocalStateMachine, seen: Set
 
 function prepareTask(name: string, state: Json, machine: LocalStateMachine): void {
   machine.tasks.set(name, { ...state } as TaskStateDefinition);
+  if (String(state.Resource).endsWith('.waitForTaskToken') && state.Parameters !== undefined)
+    state.Parameters = withTokenPlaceholder(state.Parameters);
   if (/^arn:aws:states:::ecs:runTask\.sync/.test(state.Resource) && typeof state.TimeoutSeconds === 'number')
     // The container runner enforces this timeout itself, so the state fails once the process is gone.
     state.TimeoutSeconds = MAX_TIMER_SECONDS;
@@ -143,4 +146,20 @@ function prepareTask(name: string, state: Json, machine: LocalStateMachine): voi
     machine.warnings.push(`state '${name}': Credentials are ignored locally`);
     delete state.Credentials;
   }
+}
+
+/**
+ * `"Key.$": "$$.Task.Token"` (at any depth) → `"Key": <placeholder>`: the library's context object is the same
+ * for every task, so the Task handler puts the token it mints in place of the placeholder.
+ */
+function withTokenPlaceholder(value: Json): Json {
+  if (Array.isArray(value)) return value.map(withTokenPlaceholder);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) =>
+      key.endsWith('.$') && v === '$$.Task.Token'
+        ? [key.slice(0, -2), TASK_TOKEN_PLACEHOLDER]
+        : [key, withTokenPlaceholder(v)],
+    ),
+  );
 }

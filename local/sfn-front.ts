@@ -1,12 +1,19 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, sendAwsJson } from './http-util.js';
-import { type LocalExecution, type LocalStateMachines, SfnApiError } from './state-machines.js';
+import type { TaskTokens, TokenLookup } from './sfn-task-tokens.js';
+import {
+  type LocalExecution,
+  type LocalStateMachines,
+  MAX_INPUT_BYTES,
+  SfnApiError,
+} from './state-machines.js';
 import type { Json } from './template.js';
 
 /**
  * The Step Functions endpoint (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Operation>`) that SDK clients use
  * locally: StartExecution, StartSyncExecution, DescribeExecution, StopExecution, ListExecutions,
- * GetExecutionHistory (minimal), ListStateMachines and DescribeStateMachine.
+ * GetExecutionHistory (minimal), ListStateMachines, DescribeStateMachine, and the callback pattern's
+ * SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat.
  */
 export interface SfnFront {
   endpoint: string;
@@ -52,6 +59,52 @@ function page<T>(items: T[], body: Json, defaultSize = 100) {
   };
 }
 
+const validation = (member: string, constraint: string) =>
+  new SfnApiError(
+    'ValidationException',
+    `1 validation error detected: Value at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
+
+function requiredToken(taskToken: unknown): string {
+  if (typeof taskToken !== 'string' || !taskToken) throw validation('taskToken', 'Member must not be null');
+  if (taskToken.length > 1024)
+    throw validation('taskToken', 'Member must have length less than or equal to 1024');
+  return taskToken;
+}
+
+/** As AWS answers: a token of another shape is invalid; an unknown, completed or discarded one timed out. */
+function checkLookup(lookup: TokenLookup): Record<string, never> {
+  if (lookup === 'malformed') throw new SfnApiError('InvalidToken', "Invalid Token: 'Invalid token'");
+  if (lookup === 'unknown')
+    throw new SfnApiError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
+  return {};
+}
+
+/** SendTaskSuccess `{taskToken, output}`: the output (a JSON string) becomes the waiting task's result. */
+function sendTaskSuccess(tokens: TaskTokens, body: Json) {
+  const token = requiredToken(body.taskToken);
+  if (typeof body.output !== 'string') throw validation('output', 'Member must not be null');
+  if (Buffer.byteLength(body.output) > MAX_INPUT_BYTES)
+    throw validation('output', 'Member must have length less than or equal to 262144');
+  let output: Json;
+  try {
+    output = JSON.parse(body.output);
+  } catch (error) {
+    throw new SfnApiError('InvalidOutput', `Invalid Output: ${(error as Error).message}`);
+  }
+  return checkLookup(tokens.succeed(token, output));
+}
+
+/** SendTaskFailure `{taskToken, error, cause}`: the task fails with `error`, as Retry/Catch match it. */
+function sendTaskFailure(tokens: TaskTokens, body: Json) {
+  const token = requiredToken(body.taskToken);
+  const error = typeof body.error === 'string' ? body.error : '';
+  const cause = typeof body.cause === 'string' ? body.cause : '';
+  if (error.length > 256) throw validation('error', 'Member must have length less than or equal to 256');
+  if (cause.length > 32768) throw validation('cause', 'Member must have length less than or equal to 32768');
+  return checkLookup(tokens.fail(token, error, cause));
+}
+
 async function operation(machines: LocalStateMachines, name: string, body: Json): Promise<unknown> {
   switch (name) {
     case 'StartExecution': {
@@ -79,6 +132,12 @@ async function operation(machines: LocalStateMachines, name: string, body: Json)
       const { items, nextToken } = page(history, body, 1000);
       return { events: items, nextToken };
     }
+    case 'SendTaskSuccess':
+      return sendTaskSuccess(machines.tokens, body);
+    case 'SendTaskFailure':
+      return sendTaskFailure(machines.tokens, body);
+    case 'SendTaskHeartbeat':
+      return checkLookup(machines.tokens.heartbeat(requiredToken(body.taskToken)));
     case 'ListStateMachines':
       return {
         stateMachines: machines.machines.map((m) => ({

@@ -10,11 +10,13 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaHost } from './lambda-host.js';
 import type { TaskStateDefinition } from './sfn-definitions.js';
 import { type EcsRunner, TaskEnded } from './sfn-ecs.js';
+import { type TaskOutcome, type TaskTokens, withTaskToken } from './sfn-task-tokens.js';
 import type { Json } from './template.js';
 
 /**
  * What a Task state does locally, by Resource: Lambda ARNs and `lambda:invoke` → the in-process handler;
- * `ecs:runTask(.sync)` → a container child process; `dynamodb:*Item` and `sqs:sendMessage` → the emulators.
+ * `ecs:runTask(.sync)` → a container child process; `dynamodb:*Item` and `sqs:sendMessage` → the emulators;
+ * `lambda:invoke` / `sqs:sendMessage` `.waitForTaskToken` → the call, then the token's completion.
  * Results and errors have the shapes the real service integrations give.
  */
 export interface TaskDependencies {
@@ -32,6 +34,8 @@ export const SUPPORTED_RESOURCES = [
   'arn:aws:states:::ecs:runTask(.sync)',
   'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem',
   'arn:aws:states:::sqs:sendMessage',
+  'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
 ];
 
 /** An error for the state machine: `name` is what Retry/Catch ErrorEquals match, `message` the Cause. */
@@ -149,20 +153,89 @@ async function runEcsTask(
   }
 }
 
-/** One handler per Task state, for one execution (`signal` aborts when the execution ends). */
+/** What a task needs of its execution: `signal` aborts when it ends; `tokens` is the machines' registry. */
+export interface TaskExecution {
+  signal: AbortSignal;
+  tokens: TaskTokens;
+}
+
+/** One handler per Task state, for one execution. */
 export function taskHandlers(
   tasks: Map<string, TaskStateDefinition>,
   deps: TaskDependencies,
-  signal: AbortSignal,
+  execution: TaskExecution,
 ): Record<string, TaskHandler> {
   const handlers: Record<string, TaskHandler> = {};
   for (const [name, state] of tasks)
     handlers[name] = async (input) => {
-      if (signal.aborted)
-        throw statesError('States.Runtime', 'the execution was stopped', { terminal: true });
-      return runTask(deps, name, state, input, signal);
+      if (execution.signal.aborted) throw executionStopped();
+      return runTask(deps, name, state, input, execution);
     };
   return handlers;
+}
+
+const executionStopped = () => statesError('States.Runtime', 'the execution was stopped', { terminal: true });
+
+async function sendMessage(deps: TaskDependencies, input: Json): Promise<Json> {
+  // Step Functions serializes a JSON MessageBody to a string.
+  const body =
+    typeof input?.MessageBody === 'string' ? input.MessageBody : JSON.stringify(input?.MessageBody);
+  return sdkCall('SQS', () => deps.sqs.send(new SendMessageCommand({ ...input, MessageBody: body })));
+}
+
+/** The task's result once its token is completed (or why it failed). */
+async function tokenResult(outcome: TaskOutcome): Promise<Json> {
+  switch (outcome.kind) {
+    case 'success':
+      return toJson(outcome.output);
+    case 'failure':
+      throw statesError(outcome.error, outcome.cause);
+    case 'expired':
+      if (outcome.reason === 'heartbeat')
+        throw await statesTimeout(`the task sent no heartbeat for ${outcome.seconds}s (HeartbeatSeconds)`);
+      if (outcome.reason === 'timeout')
+        throw await statesTimeout(`the task timed out after ${outcome.seconds}s`);
+      throw executionStopped();
+  }
+}
+
+/**
+ * `.waitForTaskToken`: mints a token, hands it out through the call (Lambda or SQS) and waits for
+ * SendTaskSuccess/Failure. The call's own result is ignored, but a failed call fails the task; a token may be
+ * completed before the call returns (a Lambda completing its own token).
+ */
+async function runCallbackTask(
+  deps: TaskDependencies,
+  call: 'lambda:invoke' | 'sqs:sendMessage',
+  state: TaskStateDefinition,
+  input: Json,
+  execution: TaskExecution,
+): Promise<Json> {
+  const wait = execution.tokens.open({
+    signal: execution.signal,
+    heartbeatSeconds: state.HeartbeatSeconds,
+    timeoutSeconds: state.TimeoutSecondsPath === undefined ? state.TimeoutSeconds : undefined,
+  });
+  const effective = withTaskToken(input, wait.token);
+  let delivered: Promise<unknown>;
+  if (call === 'sqs:sendMessage') delivered = sendMessage(deps, effective);
+  else if (effective?.InvocationType === 'Event') {
+    deps.host
+      .invoke(String(effective?.FunctionName ?? ''), effective?.Payload ?? null)
+      .catch(() => undefined);
+    delivered = Promise.resolve();
+  } else
+    delivered = invokeLambda(deps.host, String(effective?.FunctionName ?? ''), effective?.Payload ?? null);
+  const callFailed = delivered.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => ({ kind: 'call-failed' as const, error }),
+  );
+  const first = await Promise.race([wait.outcome, callFailed]);
+  if (first.kind === 'call-failed') {
+    wait.abandon();
+    throw first.error;
+  }
+  return tokenResult(first);
 }
 
 async function runTask(
@@ -170,8 +243,9 @@ async function runTask(
   name: string,
   state: TaskStateDefinition,
   input: Json,
-  signal: AbortSignal,
+  execution: TaskExecution,
 ): Promise<Json> {
+  const { signal } = execution;
   const resource = state.Resource;
   if (/^arn:aws:lambda:[^:]*:[^:]*:function:/.test(resource))
     return toJson(await invokeLambda(deps.host, resource, input));
@@ -201,12 +275,17 @@ async function runTask(
       return sdkCall('DynamoDB', () => deps.dynamodb.send(new UpdateItemCommand(input)));
     case 'dynamodb:deleteItem':
       return sdkCall('DynamoDB', () => deps.dynamodb.send(new DeleteItemCommand(input)));
-    case 'sqs:sendMessage': {
-      // Step Functions serializes a JSON MessageBody to a string.
-      const body =
-        typeof input?.MessageBody === 'string' ? input.MessageBody : JSON.stringify(input?.MessageBody);
-      return sdkCall('SQS', () => deps.sqs.send(new SendMessageCommand({ ...input, MessageBody: body })));
-    }
+    case 'sqs:sendMessage':
+      return sendMessage(deps, input);
+    case 'lambda:invoke.waitForTaskToken':
+    case 'sqs:sendMessage.waitForTaskToken':
+      return runCallbackTask(
+        deps,
+        key.startsWith('sqs') ? 'sqs:sendMessage' : 'lambda:invoke',
+        state,
+        input,
+        execution,
+      );
   }
   throw statesError(
     'States.Runtime',

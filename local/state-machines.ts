@@ -7,6 +7,7 @@ import {
 } from 'aws-local-stepfunctions';
 import { type LocalStateMachine, readStateMachines } from './sfn-definitions.js';
 import { type HistoryEvent, recordEvent } from './sfn-history.js';
+import { TaskTokens } from './sfn-task-tokens.js';
 import { type TaskDependencies, taskHandlers } from './sfn-tasks.js';
 import { ACCOUNT_ID, type Json, type LocalTemplate, REGION } from './template.js';
 
@@ -42,7 +43,7 @@ export class SfnApiError extends Error {
   }
 }
 
-const MAX_INPUT_BYTES = 256 * 1024;
+export const MAX_INPUT_BYTES = 256 * 1024;
 // Names: 1–80 characters, none of whitespace, brackets, wildcards, these punctuation marks or control characters.
 const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 const invalidName = (name: string) =>
@@ -64,6 +65,8 @@ export class LocalStateMachines {
   private readonly engines = new Map<string, StateMachine>();
   private readonly executions = new Map<string, LocalExecution>();
   private readonly running = new Map<string, Running>();
+  /** Task tokens of `.waitForTaskToken` states (discarded when their execution ends). */
+  readonly tokens = new TaskTokens();
 
   constructor(
     template: LocalTemplate,
@@ -158,7 +161,12 @@ export class LocalStateMachines {
 
     const controller = new AbortController();
     const run = engine.run(parsed, {
-      overrides: { taskResourceLocalHandlers: taskHandlers(machine.tasks, this.deps, controller.signal) },
+      overrides: {
+        taskResourceLocalHandlers: taskHandlers(machine.tasks, this.deps, {
+          signal: controller.signal,
+          tokens: this.tokens,
+        }),
+      },
       context: {
         Execution: { Id: executionArn, Name: executionName, RoleArn: machine.roleArn, RedriveCount: 0 },
         StateMachine: { Id: machine.arn, Name: machine.name },
