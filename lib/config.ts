@@ -45,6 +45,19 @@ export interface StageConfig {
   webhookDispatcher: FunctionSettings & { maxConcurrency: number };
   /** Every minute: republishes job events whose publishing failed (the outbox). */
   outboxSweeper: FunctionSettings;
+  /**
+   * Batches: the state machine's task function (start, next job, finish + report), the callback that
+   * frees a slot when its job's terminal event arrives, how long a slot waits for one job before moving
+   * on (a lost callback never blocks a batch), and the longest a batch execution may run.
+   */
+  batches: {
+    tasks: FunctionSettings;
+    callback: FunctionSettings;
+    jobTimeoutMinutes: number;
+    maxBatchDays: number;
+    /** Step Functions logs every event (level ALL); with inputs/outputs (tenant data) on dev only. */
+    logExecutionData: boolean;
+  };
   /** How long the job events bus's archive keeps events for replay (days; 0 would mean forever). */
   eventArchiveRetentionDays: number;
   logLevel: LogLevel;
@@ -103,6 +116,13 @@ const CONFIGS: Record<StageName, StageConfig> = {
     webhookFanout: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 2 },
     webhookDispatcher: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 5 },
     outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    batches: {
+      tasks: { memoryMb: 512, timeoutSeconds: 300 },
+      callback: { memoryMb: 256, timeoutSeconds: 60 },
+      jobTimeoutMinutes: 60,
+      maxBatchDays: 7,
+      logExecutionData: true,
+    },
     eventArchiveRetentionDays: 7,
     logLevel: 'DEBUG',
     logRetention: RetentionDays.ONE_WEEK,
@@ -138,6 +158,13 @@ const CONFIGS: Record<StageName, StageConfig> = {
     webhookFanout: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 5 },
     webhookDispatcher: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 10 },
     outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    batches: {
+      tasks: { memoryMb: 512, timeoutSeconds: 300 },
+      callback: { memoryMb: 256, timeoutSeconds: 60 },
+      jobTimeoutMinutes: 120,
+      maxBatchDays: 14,
+      logExecutionData: false,
+    },
     eventArchiveRetentionDays: 14,
     logLevel: 'INFO',
     logRetention: RetentionDays.ONE_MONTH,
@@ -173,6 +200,13 @@ const CONFIGS: Record<StageName, StageConfig> = {
     webhookFanout: { memoryMb: 512, timeoutSeconds: 30, maxConcurrency: 20 },
     webhookDispatcher: { memoryMb: 512, timeoutSeconds: 30, maxConcurrency: 50 },
     outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    batches: {
+      tasks: { memoryMb: 1024, timeoutSeconds: 300 },
+      callback: { memoryMb: 512, timeoutSeconds: 60 },
+      jobTimeoutMinutes: 120,
+      maxBatchDays: 30,
+      logExecutionData: false,
+    },
     eventArchiveRetentionDays: 90,
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { jobLeaseSeconds, type StageConfig } from './config.js';
 import { Api } from './constructs/api.js';
+import { Batches } from './constructs/batches.js';
 import { JobEvents } from './constructs/events.js';
 import { Ingest } from './constructs/ingest.js';
 import { JobTable } from './constructs/job-table.js';
@@ -28,6 +29,7 @@ export class MediaPipelineStack extends Stack {
   readonly api: Api;
   readonly events: JobEvents;
   readonly webhooks: Webhooks;
+  readonly batches: Batches;
 
   constructor(scope: Construct, id: string, props: MediaPipelineStackProps) {
     super(scope, id, props);
@@ -77,7 +79,24 @@ export class MediaPipelineStack extends Stack {
       environment: env,
     });
 
+    this.batches = new Batches(this, 'Batches', {
+      config,
+      table,
+      outputs: this.storage.outputs,
+      bus: this.events.bus,
+      queues: this.ingest.queues,
+      environment: {
+        ...base,
+        EVENT_BUS_NAME: this.events.bus.eventBusName,
+        QUEUE_URL_URGENT: this.ingest.queues.urgent.queueUrl,
+        QUEUE_URL_HIGH: this.ingest.queues.high.queueUrl,
+        QUEUE_URL_NORMAL: this.ingest.queues.normal.queueUrl,
+        QUEUE_URL_LOW: this.ingest.queues.low.queueUrl,
+      },
+    });
+
     this.api = new Api(this, 'Api', {
+      batches: this.batches,
       config,
       uploads: this.storage.uploads,
       outputs: this.storage.outputs,
@@ -102,8 +121,11 @@ export class MediaPipelineStack extends Stack {
           'webhook-fanout': this.webhooks.fanout.function,
           'webhook-dispatcher': this.webhooks.dispatcher.function,
           'outbox-sweeper': this.events.sweeper.function,
+          'batch-tasks': this.batches.tasks.function,
+          'batch-callback': this.batches.callback.function,
         },
         webhooks: this.webhooks,
+        batches: this.batches,
       });
     }
 
@@ -112,6 +134,7 @@ export class MediaPipelineStack extends Stack {
     new CfnOutput(this, 'OutputsBucketName', { value: this.storage.outputs.bucketName });
     new CfnOutput(this, 'JobsTableName', { value: this.jobs.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'BatchStateMachineArn', { value: this.batches.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EventArchiveName', { value: this.events.archive.archiveName });
 
     acknowledgeNag(this, [
@@ -119,7 +142,7 @@ export class MediaPipelineStack extends Stack {
         id: 'AwsSolutions-IAM5[Resource::<JobsTable.Arn>/index/*]',
         reason:
           'CDK grantReadWriteData on the jobs table adds its own indexes (index/*): only the table’s GSIs ' +
-          '(ActiveByTenant, OutboxPending) match, no other resource.',
+          '(ActiveByTenant, OutboxPending, JobsByBatch, PendingByBatch) match, no other resource.',
       },
     ]);
     this.acknowledgeFrameworkFindings();

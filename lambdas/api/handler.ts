@@ -1,14 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.js';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { ApiKeyAuthenticator } from '../../src/jobs/auth.js';
+import { BatchService } from '../../src/jobs/batch-service.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { PresetService } from '../../src/jobs/preset-service.js';
@@ -23,15 +26,32 @@ if (!config.queueUrls) throw new Error('invalid function configuration: QUEUE_UR
 const jobs = jobStore(config);
 const apiKeys = new DynamoDbJobStore({ tableName: config.jobsTable });
 const presets = new PresetService(new DynamoDbPresetStore({ tableName: config.jobsTable }));
+const objects = new S3ObjectStore();
+const queue = new SqsJobQueue({ queueUrls: config.queueUrls });
+const batches = config.batchStateMachineArn
+  ? new BatchService({
+      batches: new DynamoDbBatchStore({ tableName: config.jobsTable }),
+      jobs,
+      objects,
+      queue,
+      presets,
+      config,
+      orchestrator: new SfnBatchOrchestrator({
+        stateMachineArn: config.batchStateMachineArn,
+        schedulerRoleArn: config.batchSchedulerRoleArn,
+      }),
+    })
+  : undefined;
 const router = createApiRouter({
+  batches,
   presets,
   similarity: new SimilarityService(
     new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
   ),
   service: new JobService({
     jobs,
-    objects: new S3ObjectStore(),
-    queue: new SqsJobQueue({ queueUrls: config.queueUrls }),
+    objects,
+    queue,
     presets,
     config,
   }),

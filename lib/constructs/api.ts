@@ -18,6 +18,7 @@ import type { Priority } from '../../src/core/job.js';
 import { UPLOADS_PREFIX } from '../../src/core/keys.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeBucketGrant, acknowledgeNag } from '../nag.js';
+import { type Batches, REPORTS_PREFIX } from './batches.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { TENANT_PREFIX } from './storage.js';
 import type { Webhooks } from './webhooks.js';
@@ -43,6 +44,12 @@ export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
   { method: HttpMethod.POST, path: '/webhooks/{id}/enable' },
   { method: HttpMethod.GET, path: '/webhooks/{id}/deliveries' },
   { method: HttpMethod.POST, path: '/webhooks/deliveries/{id}/replay' },
+  { method: HttpMethod.POST, path: '/batches' },
+  { method: HttpMethod.GET, path: '/batches/{id}' },
+  { method: HttpMethod.DELETE, path: '/batches/{id}' },
+  { method: HttpMethod.GET, path: '/batches/{id}/report' },
+  { method: HttpMethod.POST, path: '/batches/{id}/jobs/{jobId}/retry' },
+  { method: HttpMethod.DELETE, path: '/batches/{id}/jobs/{jobId}' },
 ];
 
 export interface ApiProps {
@@ -56,6 +63,8 @@ export interface ApiProps {
   eventBus: IEventBus;
   /** Endpoint secrets (encrypt and decrypt) and delivery replays (send to the delivery queue). */
   webhooks: Pick<Webhooks, 'grantManageSecrets' | 'grantReplay'>;
+  /** Batches: the api starts and schedules their executions, and reads their reports. */
+  batches: Batches;
   environment: {
     UPLOADS_BUCKET: string;
     OUTPUTS_BUCKET: string;
@@ -103,6 +112,8 @@ export class Api extends Construct {
         EVENT_BUS_NAME: env.EVENT_BUS_NAME,
         WEBHOOK_DELIVERY_QUEUE_URL: env.WEBHOOK_DELIVERY_QUEUE_URL,
         WEBHOOK_SECRETS_KEY_ID: env.WEBHOOK_SECRETS_KEY_ID,
+        BATCH_STATE_MACHINE_ARN: props.batches.stateMachine.stateMachineArn,
+        BATCH_SCHEDULER_ROLE_ARN: props.batches.schedulerRole.roleArn,
       },
     });
     const fn = this.handler.function;
@@ -122,6 +133,9 @@ export class Api extends Construct {
     props.eventBus.grantPutEventsTo(fn);
     props.webhooks.grantManageSecrets(fn);
     props.webhooks.grantReplay(fn);
+    props.batches.grantSubmit(fn);
+    props.outputs.grantRead(fn, `${REPORTS_PREFIX}*`);
+    acknowledgeBucketGrant(this.handler, props.outputs, 'read', `${REPORTS_PREFIX}*`);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `media-pipeline-${config.stage}`,

@@ -3,8 +3,10 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { Construct } from 'constructs';
 import {
   ACTIVE_JOBS_INDEX,
+  BATCH_JOBS_INDEX,
   JOBS_TABLE_KEYS,
   OUTBOX_PENDING_INDEX,
+  PENDING_BATCH_JOBS_INDEX,
 } from '../../src/adapters/aws/jobs-table-layout.js';
 import type { StageConfig } from '../config.js';
 
@@ -17,9 +19,12 @@ export interface JobTableProps {
  *   jobs              pk TENANT#{tenant}   sk JOB#{ulid}
  *   idempotency keys  records keyed under the tenant (the job store owns their exact layout)
  *   API keys          pk APIKEY#{sha256 of the key}
- * Two sparse GSIs, both keys only:
+ * Sparse GSIs:
  *   `ActiveByTenant` (activeTenant, sk): a tenant's unfinished jobs, for its admission limit;
- *   `OutboxPending` (outboxAt): jobs with unpublished events, for the outbox sweeper.
+ *   `OutboxPending` (outboxAt): jobs with unpublished events, for the outbox sweeper;
+ *   `JobsByBatch` (batchKey, sk), all attributes: a batch's jobs in order, for its counts, pages, report;
+ *   `PendingByBatch` (pendingBatch, sk), keys only: a batch's jobs that have not started.
+ * Batches themselves are items `pk TENANT#{tenant}, sk BATCH#{batchId}`.
  * Every other read is by tenant (newest first through the ULID sort key) or by exact key.
  * No TTL attribute either: the design never relies on TTL deletion (the local emulator lacks it).
  */
@@ -47,6 +52,18 @@ export class JobTable extends Construct {
     this.table.addGlobalSecondaryIndex({
       indexName: OUTBOX_PENDING_INDEX.indexName,
       partitionKey: { name: OUTBOX_PENDING_INDEX.partitionKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: BATCH_JOBS_INDEX.indexName,
+      partitionKey: { name: BATCH_JOBS_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: BATCH_JOBS_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: PENDING_BATCH_JOBS_INDEX.indexName,
+      partitionKey: { name: PENDING_BATCH_JOBS_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: PENDING_BATCH_JOBS_INDEX.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.KEYS_ONLY,
     });
     // A stable logical id: the local runtime looks the table up by it, and refactors never replace it.

@@ -17,6 +17,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
+import type { Batches } from './batches.js';
 import type { Webhooks } from './webhooks.js';
 
 export interface MonitoringProps {
@@ -37,6 +38,8 @@ export interface MonitoringProps {
     | 'metricRule'
   >;
   removalPolicy: RemovalPolicy;
+  /** The batch state machine and the DLQ of its job-ended callback target. */
+  batches: Pick<Batches, 'stateMachine' | 'callbackDeadLetterQueue'>;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -140,6 +143,26 @@ export class Monitoring extends Construct {
       'A webhook delivery message was received more often than its retries allow: the dispatcher keeps failing on it (WebhookDeliveryDeadLetterQueue).',
       deadLetterDepth(webhooks.deliveryDeadLetterQueue),
       depth.delivery,
+    );
+    alarm(
+      'BatchExecutionsFailed',
+      'A batch execution failed, timed out or was aborted: its remaining jobs will not start (see its history).',
+      new MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: props.batches.stateMachine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          timedOut: props.batches.stateMachine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          aborted: props.batches.stateMachine.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        period: FIVE_MINUTES,
+      }),
+      1,
+    );
+    alarm(
+      'BatchCallbackDeadLetters',
+      'Job-ended events the batch callback could not handle: their slots wait until the NextJob timeout.',
+      deadLetterDepth(props.batches.callbackDeadLetterQueue),
+      1,
     );
     for (const [name, fn] of Object.entries(props.functions)) {
       const pascal = name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

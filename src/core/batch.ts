@@ -24,7 +24,45 @@ export const BatchRequest = z
   .strict();
 export type BatchRequest = z.infer<typeof BatchRequest>;
 
-export type BatchStatus = 'SCHEDULED' | 'RUNNING' | 'COMPLETED' | 'CANCELLED';
+/**
+ * CREATING while the API writes the batch's jobs (a retried submission with the same Idempotency-Key
+ * finishes it); SCHEDULED until its execution starts (now, or at `startAt`); RUNNING until every job
+ * has ended; then COMPLETED, or CANCELLED when DELETE /batches/{id} stopped it.
+ */
+export type BatchStatus = 'CREATING' | 'SCHEDULED' | 'RUNNING' | 'COMPLETED' | 'CANCELLED';
+
+export interface Batch {
+  tenant: string;
+  batchId: string;
+  name: string;
+  status: BatchStatus;
+  priority: Priority;
+  maxConcurrency: number;
+  total: number;
+  startAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  idempotencyKey?: string;
+  /** S3 keys (outputs bucket) of the report, once the batch has ended. */
+  report?: { json: string; csv: string; writtenAt: string };
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The id of the batch's `index`-th job: the batch id's time and the first half of its randomness, then
+ * the index in base 32. Deterministic (a retried submission rewrites the same jobs, never doubles them),
+ * unique, a valid ULID, and in submission order.
+ */
+export function batchJobId(batchId: string, index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index >= 32 ** 6) throw new RangeError(`job index ${index}`);
+  let suffix = '';
+  for (let rest = index, i = 0; i < 6; i++, rest = Math.floor(rest / 32))
+    suffix = CROCKFORD[rest % 32] + suffix;
+  return `${batchId.slice(0, 20)}${suffix}`;
+}
 
 export class BatchPlanError extends Error {
   constructor(

@@ -16,6 +16,8 @@ export const ErrorCodes = {
   SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
   SVG_NOT_ALLOWED: 'SVG_NOT_ALLOWED',
   OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
+  /** A batch job whose dependency failed or was cancelled: it never starts. */
+  DEPENDENCY_FAILED: 'DEPENDENCY_FAILED',
   // retryable
   TRANSIENT: 'TRANSIENT',
   RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',

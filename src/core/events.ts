@@ -25,10 +25,9 @@ export const JOB_EVENT_TYPES = [
 export const JobEventType = z.enum(JOB_EVENT_TYPES);
 export type JobEventType = z.infer<typeof JobEventType>;
 
-/** Placeholders until batches publish: the names are reserved so rules and filters can name them. */
+/** Batch lifecycle events (see core/batch-events.ts for their detail). */
 export const BATCH_EVENT_TYPES = [
   'media.batch.started',
-  'media.batch.progress',
   'media.batch.completed',
   'media.batch.cancelled',
 ] as const;
@@ -71,6 +70,8 @@ export const JobSnapshot = z
     stage: z.string(),
     progress: z.number().min(0).max(100),
     attempt: z.number().int().min(0).optional(),
+    /** The batch the job belongs to, when it was submitted in one. */
+    batchId: z.string().min(1).optional(),
   })
   .strict();
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
@@ -159,7 +160,14 @@ export function buildJobEvent(type: JobEventType, job: Job, options: BuildJobEve
     eventId: options.eventId ?? jobEventId(job, type, type === 'media.job.progress' ? progress : undefined),
     tenant: job.tenant,
     occurredAt: options.occurredAt,
-    job: { id: job.jobId, status: job.status, stage: job.stage, progress, attempt: job.attempt },
+    job: {
+      id: job.jobId,
+      status: job.status,
+      stage: job.stage,
+      progress,
+      attempt: job.attempt,
+      ...(job.batch ? { batchId: job.batch.batchId } : {}),
+    },
   };
   if (type === 'media.job.completed') {
     const urlFor = options.urlFor;

@@ -3,6 +3,8 @@ import type { ErrorCode } from './errors.js';
 
 export const JobStatus = {
   AWAITING_UPLOAD: 'AWAITING_UPLOAD',
+  /** In a batch, waiting for one of the batch's slots (and for the jobs it depends on). */
+  PENDING: 'PENDING',
   QUEUED: 'QUEUED',
   PROCESSING: 'PROCESSING',
   COMPLETED: 'COMPLETED',
@@ -17,15 +19,17 @@ export const TERMINAL_STATUSES: readonly JobStatus[] = ['COMPLETED', 'FAILED', '
  * The allowed previous states of each target state. Every store write is a conditional
  * update on exactly this list, so two actors can never both move a job.
  * PROCESSING -> PROCESSING is a lease takeover after a worker died (guarded by the lease).
- * FAILED/CANCELLED -> QUEUED is a retry.
+ * FAILED/CANCELLED -> QUEUED is a retry; PENDING -> QUEUED is a batch slot starting the job, and
+ * PENDING -> FAILED a job whose dependency failed. Workers never claim a PENDING job.
  */
 export const ALLOWED_FROM: Record<JobStatus, readonly JobStatus[]> = {
   AWAITING_UPLOAD: [],
-  QUEUED: ['AWAITING_UPLOAD', 'FAILED', 'CANCELLED'],
+  PENDING: [],
+  QUEUED: ['AWAITING_UPLOAD', 'PENDING', 'FAILED', 'CANCELLED'],
   PROCESSING: ['AWAITING_UPLOAD', 'QUEUED', 'PROCESSING'],
   COMPLETED: ['PROCESSING'],
-  FAILED: ['AWAITING_UPLOAD', 'QUEUED', 'PROCESSING'],
-  CANCELLED: ['AWAITING_UPLOAD', 'QUEUED', 'PROCESSING'],
+  FAILED: ['AWAITING_UPLOAD', 'PENDING', 'QUEUED', 'PROCESSING'],
+  CANCELLED: ['AWAITING_UPLOAD', 'PENDING', 'QUEUED', 'PROCESSING'],
 };
 
 export function canTransition(from: JobStatus, to: JobStatus): boolean {
@@ -284,11 +288,28 @@ export interface Job {
   error?: JobError;
   createdAt: string;
   updatedAt: string;
+  /** When the job was queued for a worker (batch jobs: when their slot started them). */
+  queuedAt?: string;
+  /** When a worker first claimed it (this attempt series; a retry clears it). */
+  startedAt?: string;
   completedAt?: string;
   /** Events recorded with state changes and not yet published, by outbox key (see core/events.ts). */
   outbox?: Record<string, import('./events.js').OutboxEntry>;
   /** Set while the outbox holds entries: the time of the oldest (the sweeper's index key). */
   outboxAt?: string;
+  /** The batch the job belongs to, its ref there and the job ids it waits for. */
+  batch?: JobBatchLink;
+  /**
+   * The Step Functions task token of the batch slot that started the job: the slot waits until the job
+   * ends and the batch callback returns it. Internal; never in views or events.
+   */
+  batchTaskToken?: string;
+}
+
+export interface JobBatchLink {
+  batchId: string;
+  ref: string;
+  dependsOn?: string[];
 }
 
 export { TenantId };

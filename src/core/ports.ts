@@ -1,3 +1,5 @@
+import type { Batch, BatchStatus } from './batch.js';
+import type { BatchEvent } from './batch-events.js';
 import type { JobEvent, JobEventType, ProgressMilestone } from './events.js';
 import type { Job, JobStatus, OutputSpec, Priority } from './job.js';
 
@@ -14,6 +16,8 @@ export interface TransitionOptions {
   set?: Partial<Omit<Job, 'tenant' | 'jobId' | 'status'>>;
   /** Only if the job's attempt is still this one (fencing token of the worker that claimed it). */
   attempt?: number;
+  /** Narrows ALLOWED_FROM[to] to these statuses (e.g. a retry only from FAILED or CANCELLED). */
+  from?: readonly JobStatus[];
   /**
    * The event the change records in the job's outbox (same write). Default: by target status (see
    * eventTypeForTransition); null records none.
@@ -135,7 +139,7 @@ export interface JobQueue {
 
 /** Publishes events (EventBridge PutEvents in AWS); throws when any could not be published. */
 export interface EventPublisher {
-  publish(events: readonly JobEvent[]): Promise<void>;
+  publish(events: readonly (JobEvent | BatchEvent)[]): Promise<void>;
 }
 
 /** The jobs' outboxes: events recorded with state changes, removed once published. */
@@ -144,4 +148,44 @@ export interface JobOutbox {
   clear(tenant: string, jobId: string, keys: readonly string[]): Promise<void>;
   /** Jobs with entries pending since before `olderThan` (ISO time), up to `limit`. */
   pending(olderThan: string, limit: number): Promise<{ tenant: string; jobId: string }[]>;
+}
+
+/** Batches and their jobs (the jobs are ordinary jobs; the batch item holds what was asked). */
+export interface BatchStore {
+  /** Creates the batch unless one with its id exists; returns what is stored. */
+  createBatch(batch: Batch): Promise<{ batch: Batch; created: boolean }>;
+  /** Writes the batch's (PENDING) jobs; idempotent for the same jobs. Records no events. */
+  putJobs(jobs: readonly Job[]): Promise<void>;
+  getBatch(tenant: string, batchId: string): Promise<Batch | undefined>;
+  /** Conditional on the batch being in one of `from`; throws ConditionFailedError otherwise. */
+  setStatus(
+    tenant: string,
+    batchId: string,
+    to: BatchStatus,
+    from: readonly BatchStatus[],
+    set?: Partial<Batch>,
+  ): Promise<Batch>;
+  /** A page of the batch's jobs in submission order. */
+  listJobs(tenant: string, batchId: string, options: { limit: number; cursor?: string }): Promise<ListPage>;
+  allJobs(tenant: string, batchId: string): AsyncIterable<Job>;
+  /** The batch's PENDING jobs' ids in submission order, after `afterJobId`. */
+  pendingJobIds(
+    tenant: string,
+    batchId: string,
+    options: { limit: number; afterJobId?: string },
+  ): Promise<{ jobIds: string[]; more: boolean }>;
+}
+
+/** Starts a batch's execution now or at a time (Step Functions + EventBridge Scheduler in AWS). */
+export interface BatchOrchestrator {
+  /** Idempotent per batch: a second start of the same batch is a no-op. */
+  start(tenant: string, batchId: string): Promise<void>;
+  schedule(tenant: string, batchId: string, at: Date): Promise<void>;
+  /** Removes a schedule that has not fired (no-op when there is none). */
+  unschedule(batchId: string): Promise<void>;
+}
+
+/** Completes a waiting Step Functions task (SendTaskSuccess); false when the token is no longer valid. */
+export interface TaskCallbacks {
+  succeed(taskToken: string, output: unknown): Promise<boolean>;
 }

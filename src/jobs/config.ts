@@ -22,6 +22,8 @@ const ConfigSchema = z.object({
   WEBHOOK_DELIVERY_QUEUE_URL: z.string().min(1).optional(),
   WEBHOOK_SECRETS_KEY_ID: z.string().min(1).optional(),
   STAGE: z.string().min(1).default('dev'),
+  BATCH_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  BATCH_SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
 });
 
 export interface PipelineConfig {
@@ -42,6 +44,9 @@ export interface PipelineConfig {
   webhookSecretsKeyId?: string;
   /** dev | staging | prod, or 'local' under the local runtime (the webhook URL policy depends on it). */
   stage: string;
+  /** The batch state machine (the api starts it) and the role EventBridge Scheduler uses for `startAt`. */
+  batchStateMachineArn?: string;
+  batchSchedulerRoleArn?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
@@ -63,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig
     webhookDeliveryQueueUrl: c.WEBHOOK_DELIVERY_QUEUE_URL,
     webhookSecretsKeyId: c.WEBHOOK_SECRETS_KEY_ID,
     stage: c.STAGE,
+    batchStateMachineArn: c.BATCH_STATE_MACHINE_ARN,
+    batchSchedulerRoleArn: c.BATCH_SCHEDULER_ROLE_ARN,
     queueUrls:
       c.QUEUE_URL_URGENT && c.QUEUE_URL_HIGH && c.QUEUE_URL_NORMAL && c.QUEUE_URL_LOW
         ? {

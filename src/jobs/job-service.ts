@@ -236,7 +236,7 @@ export class JobService {
 export type { JobRequest };
 
 /** JSON with object keys sorted: the same request with its keys in another order hashes the same. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -19,6 +19,9 @@ export async function jobView(job: Job, objects: ObjectStore, outputsBucket: str
     stage: job.stage,
     progress: job.progress,
     priority: job.request.priority,
+    batch: job.batch
+      ? { id: job.batch.batchId, ref: job.batch.ref, dependsOn: job.batch.dependsOn }
+      : undefined,
     outputsRequested: job.request.outputs,
     metadataPolicy: job.request.metadataPolicy,
     metadata: job.request.metadata,
@@ -39,6 +42,8 @@ export async function jobView(job: Job, objects: ObjectStore, outputsBucket: str
       : undefined,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
+    queuedAt: job.queuedAt,
+    startedAt: job.startedAt,
     completedAt: job.completedAt,
   };
 }

@@ -44,6 +44,8 @@ describe('deployment bundles', () => {
   it('bundles every pipeline function, with sharp left to the layer', () => {
     expect(built.functions.map((f) => f.entry).sort()).toEqual([
       'lambdas/api/handler.ts',
+      'lambdas/batch-callback/handler.ts',
+      'lambdas/batch-tasks/handler.ts',
       'lambdas/dead-letter/handler.ts',
       'lambdas/image-worker/handler.ts',
       'lambdas/outbox-sweeper/handler.ts',

@@ -45,8 +45,9 @@ describe('monitoring (prod)', () => {
     });
 
     const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
-    // Ingest dead letters, backlog age, API 5xx, three webhook DLQs, errors + throttles of six functions.
-    expect(alarms).toHaveLength(18);
+    // Ingest dead letters, backlog age, API 5xx, three webhook DLQs, failed batch executions, the batch
+    // callback DLQ, errors + throttles of eight functions.
+    expect(alarms).toHaveLength(24);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.TreatMissingData, id).toBe('notBreaching');

@@ -120,6 +120,7 @@ describe('MediaPipeline stack (dev)', () => {
     // DLQ of the bus rule's target.
     expect(queues.map(([id]) => id).sort()).toEqual(
       [
+        'BatchCallbackDeadLetterQueue',
         'IngestDeadLetterQueue',
         'IngestHighQueue',
         'IngestLowQueue',
@@ -239,7 +240,7 @@ describe('MediaPipeline stack (dev)', () => {
     ]);
   });
 
-  it('holds jobs, idempotency records and API keys in one pk/sk table, with two sparse indexes', () => {
+  it('holds jobs, batches, idempotency records and API keys in one pk/sk table, with sparse indexes', () => {
     const table = dev().resources.JobsTable as CfnResource;
     expect(table.Type).toBe('AWS::DynamoDB::Table');
     expect(table.Properties).toMatchObject({
@@ -252,6 +253,8 @@ describe('MediaPipeline stack (dev)', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'activeTenant', AttributeType: 'S' },
         { AttributeName: 'outboxAt', AttributeType: 'S' },
+        { AttributeName: 'batchKey', AttributeType: 'S' },
+        { AttributeName: 'pendingBatch', AttributeType: 'S' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -273,6 +276,23 @@ describe('MediaPipeline stack (dev)', () => {
         KeySchema: [{ AttributeName: 'outboxAt', KeyType: 'HASH' }],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
+      // A batch's jobs in order with every attribute (counts, pages, report), and its unstarted jobs.
+      {
+        IndexName: 'JobsByBatch',
+        KeySchema: [
+          { AttributeName: 'batchKey', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: 'PendingByBatch',
+        KeySchema: [
+          { AttributeName: 'pendingBatch', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ]);
     expect(table.Properties.TimeToLiveSpecification).toBeUndefined();
   });
@@ -282,6 +302,12 @@ describe('MediaPipeline stack (dev)', () => {
     const routes = ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route);
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
       [
+        'POST /batches',
+        'GET /batches/{id}',
+        'DELETE /batches/{id}',
+        'GET /batches/{id}/report',
+        'POST /batches/{id}/jobs/{jobId}/retry',
+        'DELETE /batches/{id}/jobs/{jobId}',
         'DELETE /jobs/{id}',
         'GET /jobs',
         'GET /jobs/{id}',
@@ -381,8 +407,23 @@ describe('MediaPipeline stack (dev)', () => {
         'EVENT_BUS_NAME',
         'WEBHOOK_DELIVERY_QUEUE_URL',
         'WEBHOOK_SECRETS_KEY_ID',
+        'BATCH_STATE_MACHINE_ARN',
+        'BATCH_SCHEDULER_ROLE_ARN',
       ].sort(),
     );
+    const batchFunction = [
+      ...common,
+      'UPLOADS_BUCKET',
+      'OUTPUTS_BUCKET',
+      'JOBS_TABLE',
+      'EVENT_BUS_NAME',
+      'QUEUE_URL_URGENT',
+      'QUEUE_URL_HIGH',
+      'QUEUE_URL_NORMAL',
+      'QUEUE_URL_LOW',
+    ].sort();
+    expect(keys(ENTRIES.batchTasks)).toEqual(batchFunction);
+    expect(keys(ENTRIES.batchCallback)).toEqual(batchFunction);
     expect(keys(ENTRIES.worker)).toEqual(
       [
         ...common,
@@ -521,9 +562,9 @@ describe('per-stage settings', () => {
       for (const [, logGroup] of ofType(resources, 'AWS::Logs::LogGroup')) {
         expect(logGroup.Properties.RetentionInDays).toBe(config.logRetention);
       }
-      // Dead letters, backlog age, API 5xx, the three webhook DLQs, and errors + throttles for each of
-      // the six functions.
-      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 * 6 : 0);
+      // Dead letters, backlog age, API 5xx, the three webhook DLQs, failed batch executions and the batch
+      // callback DLQ, and errors + throttles for each of the eight functions.
+      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 + 2 * 8 : 0);
     }
     expect(synthesized.prod.stack.stackName).toBe('MediaPipeline-prod');
   });

@@ -24,6 +24,8 @@ export const ENTRIES = {
   fanout: 'lambdas/webhook-fanout/handler.ts',
   dispatcher: 'lambdas/webhook-dispatcher/handler.ts',
   sweeper: 'lambdas/outbox-sweeper/handler.ts',
+  batchTasks: 'lambdas/batch-tasks/handler.ts',
+  batchCallback: 'lambdas/batch-callback/handler.ts',
 } as const;
 
 export const ofType = (resources: Resources, type: string) =>

@@ -19,8 +19,16 @@ describe('job state machine', () => {
   });
 
   it('allows cancel from every non-terminal state and completion only from PROCESSING', () => {
-    expect(ALLOWED_FROM.CANCELLED).toEqual(['AWAITING_UPLOAD', 'QUEUED', 'PROCESSING']);
+    expect(ALLOWED_FROM.CANCELLED).toEqual(['AWAITING_UPLOAD', 'PENDING', 'QUEUED', 'PROCESSING']);
     expect(ALLOWED_FROM.COMPLETED).toEqual(['PROCESSING']);
+  });
+
+  it('starts a batch job only from its slot (PENDING -> QUEUED); workers never claim a PENDING job', () => {
+    expect(ALLOWED_FROM.PENDING).toEqual([]);
+    expect(canTransition('PENDING', 'QUEUED')).toBe(true);
+    expect(canTransition('PENDING', 'PROCESSING')).toBe(false);
+    expect(canTransition('PENDING', 'COMPLETED')).toBe(false);
+    expect(canTransition('PENDING', 'FAILED')).toBe(true);
   });
 });
 

@@ -24,7 +24,14 @@ import {
 } from '../../core/ports.js';
 import { documentClientOrDefault } from './clients.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './dynamodb-list-cursor.js';
-import { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS, OUTBOX_PENDING_INDEX } from './jobs-table-layout.js';
+import {
+  ACTIVE_JOBS_INDEX,
+  BATCH_JOBS_INDEX,
+  batchIndexKey,
+  JOBS_TABLE_KEYS,
+  OUTBOX_PENDING_INDEX,
+  PENDING_BATCH_JOBS_INDEX,
+} from './jobs-table-layout.js';
 
 /**
  * Single-table layout (the CDK JobTable declares exactly these key attributes):
@@ -50,7 +57,17 @@ const API_KEY_SK = 'APIKEY';
 const KEY_HASH = /^[0-9a-f]{64}$/;
 
 /** Attributes a transition's `set` may never touch. */
-const PROTECTED_ATTRIBUTES = new Set(['pk', 'sk', 'tenant', 'jobId', 'status', 'outbox', 'outboxAt']);
+const PROTECTED_ATTRIBUTES = new Set([
+  'pk',
+  'sk',
+  'tenant',
+  'jobId',
+  'status',
+  'outbox',
+  'outboxAt',
+  BATCH_JOBS_INDEX.partitionKey,
+  PENDING_BATCH_JOBS_INDEX.partitionKey,
+]);
 
 /** A list cursor that this store did not issue for this tenant (tampered, truncated, other tenant). */
 export { InvalidCursorError };
@@ -85,12 +102,9 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...job,
-            pk: tenantPk(job.tenant),
-            sk: jobSk(job.jobId),
+            ...jobItem(job),
             outbox: { [queued.key]: queued.entry },
             [OUTBOX_PENDING_INDEX.partitionKey]: job.createdAt,
-            ...(countsAsActive(job.status) ? { activeTenant: job.tenant } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -155,8 +169,8 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     to: JobStatus,
     options: TransitionOptions = {},
   ): Promise<Job> {
-    const allowed = ALLOWED_FROM[to];
-    if (!allowed) throw new TypeError(`unknown job status ${String(to)}`);
+    if (!ALLOWED_FROM[to]) throw new TypeError(`unknown job status ${String(to)}`);
+    const allowed = ALLOWED_FROM[to].filter((status) => !options.from || options.from.includes(status));
     if (allowed.length === 0) {
       throw new ConditionFailedError(`job ${jobId}: no transition leads to ${to}`);
     }
@@ -177,7 +191,9 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       });
       recordEvent(names, values, sets, outboxKey(entry, Date.parse(stamp)), entry);
     }
-    const removes: string[] = [];
+    // Any transition takes a batch job out of its batch's pending index (PENDING is never a target).
+    const removes: string[] = ['#pendingBatch'];
+    names['#pendingBatch'] = PENDING_BATCH_JOBS_INDEX.partitionKey;
     names['#active'] = ACTIVE_JOBS_INDEX.partitionKey;
     if (countsAsActive(to)) {
       sets.push('#active = :active');
@@ -279,6 +295,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
         UpdateExpression:
           `SET #status = :processing, #attempt = ${expectedAttempt === undefined ? 'if_not_exists(#attempt, :zero) + :one' : ':next'}, ` +
           '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
+          '#startedAt = if_not_exists(#startedAt, :updatedAt), ' +
           '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt)',
         ConditionExpression:
           `((#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
@@ -291,6 +308,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
           '#stage': 'stage',
           '#active': ACTIVE_JOBS_INDEX.partitionKey,
           '#updatedAt': 'updatedAt',
+          '#startedAt': 'startedAt',
           '#outbox': 'outbox',
           '#eventKey': outboxKey(started, now),
           '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
@@ -545,6 +563,31 @@ function withoutUndefined<T extends object>(value: T): T {
 }
 
 function toJob(item: Record<string, unknown>): Job {
-  const { pk: _pk, sk: _sk, activeTenant: _active, ...job } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    activeTenant: _active,
+    [BATCH_JOBS_INDEX.partitionKey]: _batch,
+    [PENDING_BATCH_JOBS_INDEX.partitionKey]: _pending,
+    ...job
+  } = item;
   return job as unknown as Job;
+}
+
+/** The item a job is stored as (key attributes and index keys derived from the job). */
+export function jobItem(job: Job): Record<string, unknown> {
+  return {
+    ...job,
+    pk: tenantPk(job.tenant),
+    sk: jobSk(job.jobId),
+    ...(countsAsActive(job.status) ? { activeTenant: job.tenant } : {}),
+    ...(job.batch ? { [BATCH_JOBS_INDEX.partitionKey]: batchIndexKey(job.tenant, job.batch.batchId) } : {}),
+    ...(job.status === 'PENDING' && job.batch
+      ? { [PENDING_BATCH_JOBS_INDEX.partitionKey]: batchIndexKey(job.tenant, job.batch.batchId) }
+      : {}),
+  };
+}
+
+export function itemToJob(item: Record<string, unknown>): Job {
+  return toJob(item);
 }

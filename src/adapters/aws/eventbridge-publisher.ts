@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { BatchEvent } from '../../core/batch-events.js';
 import { EVENT_SOURCE, type JobEvent } from '../../core/events.js';
 import type { EventPublisher } from '../../core/ports.js';
 
@@ -21,13 +22,13 @@ export class EventBridgePublisher implements EventPublisher {
     this.retries = options.retries ?? 2;
   }
 
-  async publish(events: readonly JobEvent[]): Promise<void> {
+  async publish(events: readonly (JobEvent | BatchEvent)[]): Promise<void> {
     for (let i = 0; i < events.length; i += 10) {
       await this.putChunk(events.slice(i, i + 10).map((event) => this.entry(event)));
     }
   }
 
-  private entry(event: JobEvent): PutEventsRequestEntry {
+  private entry(event: JobEvent | BatchEvent): PutEventsRequestEntry {
     return {
       EventBusName: this.eventBusName,
       Source: EVENT_SOURCE,

@@ -23,3 +23,26 @@ export const OUTBOX_PENDING_INDEX = {
   indexName: 'OutboxPending',
   partitionKey: 'outboxAt',
 } as const;
+
+/**
+ * The jobs of a batch, in submission order: `batchKey` ({tenant}#{batchId}) is set on every job created
+ * in a batch. All attributes are projected: the batch's counts, pages and report read only this index.
+ */
+export const BATCH_JOBS_INDEX = {
+  indexName: 'JobsByBatch',
+  partitionKey: 'batchKey',
+  sortKey: 'sk',
+} as const;
+
+/**
+ * Sparse index of a batch's jobs still PENDING (keys only): `pendingBatch` is set when the job is
+ * created in its batch and removed by its first transition, so a slot looking for the next job to
+ * start reads only the ones that can still start.
+ */
+export const PENDING_BATCH_JOBS_INDEX = {
+  indexName: 'PendingByBatch',
+  partitionKey: 'pendingBatch',
+  sortKey: 'sk',
+} as const;
+
+export const batchIndexKey = (tenant: string, batchId: string) => `${tenant}#${batchId}`;

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { type ProblemDetails, problem } from '../../core/errors.js';
 import { ApiProblem } from '../../jobs/api-problem.js';
 import type { ApiKeyAuthenticator } from '../../jobs/auth.js';
+import type { BatchService } from '../../jobs/batch-service.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { PresetService } from '../../jobs/preset-service.js';
 import type { SimilarityService } from '../../jobs/similarity-service.js';
@@ -15,6 +16,8 @@ export interface ApiRouterDeps {
   similarity?: SimilarityService;
   /** Webhook endpoints, their secrets and delivery log (the /webhooks routes). */
   webhooks?: WebhookService;
+  /** Batches of jobs (the /batches routes). */
+  batches?: BatchService;
   onUnexpectedError?: (error: unknown) => void;
 }
 
@@ -85,6 +88,7 @@ export function createApiRouter(deps: ApiRouterDeps) {
     routes['POST /webhooks/deliveries/{id}/replay'] = async (tenant, event) =>
       json(202, await webhooks.replay(tenant, pathId(event)));
   }
+  if (deps.batches) addBatchRoutes(routes, deps.batches);
 
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
@@ -106,6 +110,32 @@ export function createApiRouter(deps: ApiRouterDeps) {
       return problemResponse(problem(500, 'Internal error', 'the request could not be completed'));
     }
   };
+}
+
+function addBatchRoutes(routes: Record<string, Route>, batches: BatchService): void {
+  const jobId = (event: APIGatewayProxyEventV2) => event.pathParameters?.jobId ?? '';
+  routes['POST /batches'] = async (tenant, event) => {
+    const result = await batches.create(tenant, jsonBody(event), idempotencyKey(event));
+    return json(result.created ? 202 : 200, result.batch, { location: `/batches/${result.batch.id}` });
+  };
+  routes['GET /batches/{id}'] = async (tenant, event) =>
+    json(200, await batches.get(tenant, pathId(event), event.queryStringParameters ?? {}));
+  routes['DELETE /batches/{id}'] = async (tenant, event) =>
+    json(200, await batches.cancel(tenant, pathId(event)));
+  routes['GET /batches/{id}/report'] = async (tenant, event) => {
+    const csv =
+      event.queryStringParameters?.format === 'csv' || /\btext\/csv\b/.test(event.headers?.accept ?? '');
+    const body = await batches.report(tenant, pathId(event), csv ? 'csv' : 'json');
+    return {
+      statusCode: 200,
+      headers: { 'content-type': csv ? 'text/csv; charset=utf-8' : 'application/json' },
+      body,
+    };
+  };
+  routes['POST /batches/{id}/jobs/{jobId}/retry'] = async (tenant, event) =>
+    json(202, await batches.retryJob(tenant, pathId(event), jobId(event)));
+  routes['DELETE /batches/{id}/jobs/{jobId}'] = async (tenant, event) =>
+    json(200, await batches.cancelJob(tenant, pathId(event), jobId(event)));
 }
 
 function apiKeyOf(event: APIGatewayProxyEventV2): string | undefined {

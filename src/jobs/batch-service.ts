@@ -1,0 +1,364 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import {
+  type Batch,
+  BatchPlanError,
+  BatchRequest,
+  batchJobId,
+  countJobs,
+  estimateSecondsLeft,
+  planLevels,
+} from '../core/batch.js';
+import { problem } from '../core/errors.js';
+import { isTerminal, type Job, type JobStatus, type Outputs } from '../core/job.js';
+import { isUnderTenant } from '../core/keys.js';
+import {
+  type BatchOrchestrator,
+  type BatchStore,
+  ConditionFailedError,
+  type JobQueue,
+  type JobStore,
+  type ObjectStore,
+} from '../core/ports.js';
+import { ApiProblem, parseOrProblem } from './api-problem.js';
+import type { PipelineConfig } from './config.js';
+import { canonicalJson } from './job-service.js';
+import { jobView } from './job-view.js';
+import type { PresetService } from './preset-service.js';
+
+export interface BatchServiceDeps {
+  batches: BatchStore;
+  jobs: JobStore;
+  objects: ObjectStore;
+  queue: JobQueue;
+  presets: PresetService;
+  orchestrator: BatchOrchestrator;
+  config: PipelineConfig;
+  now?: () => number;
+}
+
+const BATCH_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** The /batches use cases. A batch's jobs are ordinary jobs; its counts are derived from them. */
+export class BatchService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: BatchServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** POST /batches: validates the whole batch, writes it and its PENDING jobs, starts or schedules it. */
+  async create(tenant: string, body: unknown, idempotencyKey?: string) {
+    const request = parseOrProblem(BatchRequest, body);
+    const outside = request.jobs.findIndex((job) => !isUnderTenant(tenant, job.source.key));
+    if (outside >= 0) {
+      throw ApiProblem.of(403, 'Key outside tenant', `jobs[${outside}].source.key is not under your prefix`, {
+        code: 'KEY_OUTSIDE_TENANT',
+      });
+    }
+    try {
+      planLevels(request.jobs);
+    } catch (error) {
+      if (!(error instanceof BatchPlanError)) throw error;
+      throw ApiProblem.of(422, 'Invalid dependencies', error.message, {
+        code: 'INVALID_DEPENDENCIES',
+        errors: (error.details.refs ?? []).map((ref) => ({
+          path: `jobs[ref=${ref}]`,
+          message: error.message,
+        })),
+      });
+    }
+    const startAt = request.startAt ? new Date(request.startAt) : undefined;
+    let batchId = ulid(this.now());
+    if (idempotencyKey !== undefined) {
+      if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+        throw ApiProblem.of(
+          400,
+          'Invalid request',
+          'Idempotency-Key must be 1-255 visible ASCII characters',
+          {
+            code: 'INVALID_REQUEST',
+          },
+        );
+      }
+      const hash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+      const stored = await this.deps.jobs.reserveIdempotencyKey(
+        tenant,
+        `batch:${idempotencyKey}`,
+        batchId,
+        hash,
+      );
+      if (stored.requestHash !== hash) {
+        throw ApiProblem.of(422, 'Idempotency key reused', 'the key was used with a different request', {
+          code: 'IDEMPOTENCY_KEY_REUSED',
+        });
+      }
+      batchId = stored.jobId;
+    }
+    const existing = await this.deps.batches.getBatch(tenant, batchId);
+    if (existing && existing.status !== 'CREATING') {
+      // A replay: make sure the start happened (a crash may have come between the writes and the start).
+      if (existing.status === 'SCHEDULED') await this.launch(existing);
+      return { batch: await this.view(existing), created: false };
+    }
+    await this.admit(tenant);
+    const timestamp = new Date(this.now()).toISOString();
+    const batch: Batch = existing ?? {
+      tenant,
+      batchId,
+      name: request.name,
+      status: 'CREATING',
+      priority: request.priority,
+      maxConcurrency: request.maxConcurrency,
+      total: request.jobs.length,
+      startAt: startAt?.toISOString(),
+      createdAt: timestamp,
+      updatedAt: timestamp,
+      idempotencyKey,
+    };
+    await this.deps.batches.createBatch(batch);
+    await this.deps.batches.putJobs(await this.buildJobs(batch, request));
+    let scheduled: Batch;
+    try {
+      scheduled = await this.deps.batches.setStatus(tenant, batchId, 'SCHEDULED', ['CREATING']);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      scheduled = (await this.deps.batches.getBatch(tenant, batchId)) ?? batch;
+    }
+    if (scheduled.status === 'SCHEDULED') await this.launch(scheduled);
+    return { batch: await this.view(scheduled), created: true };
+  }
+
+  /** GET /batches/{id}: the batch, its counts, percent complete and ETA, and a page of its jobs. */
+  async get(tenant: string, batchId: string, query: { limit?: string; cursor?: string } = {}) {
+    const batch = await this.mustGet(tenant, batchId);
+    const limit = query.limit === undefined ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw ApiProblem.of(400, 'Invalid request', 'limit must be an integer from 1 to 100', {
+        code: 'INVALID_REQUEST',
+      });
+    }
+    let page: Awaited<ReturnType<BatchStore['listJobs']>>;
+    try {
+      page = await this.deps.batches.listJobs(tenant, batchId, { limit, cursor: query.cursor });
+    } catch (error) {
+      if ((error as Error).name === 'InvalidCursorError') {
+        throw ApiProblem.of(400, 'Invalid request', 'cursor is not valid', { code: 'INVALID_REQUEST' });
+      }
+      throw error;
+    }
+    return {
+      ...(await this.view(batch)),
+      jobs: await Promise.all(page.jobs.map((job) => this.jobView(job))),
+      cursor: page.cursor,
+    };
+  }
+
+  /**
+   * DELETE /batches/{id}: no job of the batch starts afterwards; queued and running ones are cancelled
+   * (a worker's late success is refused by the conditional write). The execution then winds down:
+   * its slots stop, the pending jobs are cancelled, the report is written and `media.batch.cancelled` sent.
+   */
+  async cancel(tenant: string, batchId: string) {
+    const batch = await this.mustGet(tenant, batchId);
+    let cancelled: Batch;
+    try {
+      cancelled = await this.deps.batches.setStatus(tenant, batchId, 'CANCELLED', [
+        'CREATING',
+        'SCHEDULED',
+        'RUNNING',
+      ]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      throw ApiProblem.of(409, 'Batch not cancellable', `batch is ${batch.status}`, {
+        code: 'INVALID_STATE',
+      });
+    }
+    if (batch.status === 'SCHEDULED' && batch.startAt) await this.deps.orchestrator.unschedule(batchId);
+    for await (const job of this.deps.batches.allJobs(tenant, batchId)) {
+      if (job.status !== 'QUEUED' && job.status !== 'PROCESSING') continue;
+      await this.cancelQuietly(job);
+    }
+    // A batch that never started still needs its execution to cancel the pending jobs and report.
+    if (batch.status !== 'RUNNING') await this.deps.orchestrator.start(tenant, batchId);
+    return this.view(cancelled);
+  }
+
+  /** DELETE /batches/{id}/jobs/{jobId}: cancels that job only; its slot moves on to the next job. */
+  async cancelJob(tenant: string, batchId: string, jobId: string) {
+    const job = await this.mustGetJob(tenant, batchId, jobId);
+    try {
+      return this.jobView(
+        await this.deps.jobs.transition(tenant, jobId, 'CANCELLED', {
+          set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      throw ApiProblem.of(409, 'Job not cancellable', `job is ${job.status}`, { code: 'INVALID_STATE' });
+    }
+  }
+
+  /**
+   * POST /batches/{id}/jobs/{jobId}/retry: a FAILED or CANCELLED job of the batch is queued again
+   * (outside the batch's slots: it was already admitted once). A finished batch's report is rewritten
+   * when the job ends again.
+   */
+  async retryJob(tenant: string, batchId: string, jobId: string) {
+    const job = await this.mustGetJob(tenant, batchId, jobId);
+    const batch = await this.mustGet(tenant, batchId);
+    let queued: Job;
+    try {
+      queued = await this.deps.jobs.transition(tenant, jobId, 'QUEUED', {
+        from: ['FAILED', 'CANCELLED'],
+        set: {
+          stage: 'queued',
+          progress: 0,
+          error: undefined,
+          completedAt: undefined,
+          outputs: undefined,
+          batchTaskToken: undefined,
+          startedAt: undefined,
+          queuedAt: new Date(this.now()).toISOString(),
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      throw ApiProblem.of(
+        409,
+        'Job not retryable',
+        `job is ${job.status}; only FAILED or CANCELLED jobs retry`,
+        {
+          code: 'INVALID_STATE',
+        },
+      );
+    }
+    await this.deps.queue.enqueue({ tenant, jobId, priority: batch.priority });
+    return this.jobView(queued);
+  }
+
+  /** GET /batches/{id}/report: the report the batch wrote to S3 when it ended (JSON or CSV). */
+  async report(tenant: string, batchId: string, format: 'json' | 'csv') {
+    const batch = await this.mustGet(tenant, batchId);
+    if (!batch.report) {
+      throw ApiProblem.of(
+        409,
+        'Report not ready',
+        `batch is ${batch.status}; the report is written when it ends`,
+        {
+          code: 'REPORT_NOT_READY',
+        },
+      );
+    }
+    const key = format === 'csv' ? batch.report.csv : batch.report.json;
+    return (await this.deps.objects.read(this.deps.config.outputsBucket, key)).toString('utf8');
+  }
+
+  private async launch(batch: Batch): Promise<void> {
+    const at = batch.startAt ? Date.parse(batch.startAt) : undefined;
+    if (at !== undefined && at > this.now() + 1000) {
+      await this.deps.orchestrator.schedule(batch.tenant, batch.batchId, new Date(at));
+    } else await this.deps.orchestrator.start(batch.tenant, batch.batchId);
+  }
+
+  private async buildJobs(batch: Batch, request: BatchRequest): Promise<Job[]> {
+    const ids = new Map(request.jobs.map((job, i) => [job.ref, batchJobId(batch.batchId, i)]));
+    const resolved = new Map<string, Outputs>();
+    const jobs: Job[] = [];
+    for (const [i, spec] of request.jobs.entries()) {
+      const { ref, dependsOn, source, ...asked } = spec;
+      const cacheKey = canonicalJson(asked.outputs);
+      let outputs = resolved.get(cacheKey);
+      if (!outputs) {
+        outputs = await this.deps.presets.resolveForJob(batch.tenant, asked.outputs);
+        resolved.set(cacheKey, outputs);
+      }
+      const deps = [...new Set(dependsOn ?? [])].map((dep) => ids.get(dep) as string);
+      jobs.push({
+        tenant: batch.tenant,
+        jobId: batchJobId(batch.batchId, i),
+        status: 'PENDING',
+        stage: 'pending',
+        progress: 0,
+        attempt: 0,
+        request: { ...asked, outputs, priority: batch.priority },
+        source: { bucket: this.deps.config.uploadsBucket, key: source.key },
+        batch: { batchId: batch.batchId, ref, ...(deps.length ? { dependsOn: deps } : {}) },
+        createdAt: batch.createdAt,
+        updatedAt: batch.createdAt,
+      });
+    }
+    return jobs;
+  }
+
+  private async admit(tenant: string): Promise<void> {
+    const limit = this.deps.config.maxActiveJobsPerTenant;
+    if ((await this.deps.jobs.countActive(tenant, limit)) < limit) return;
+    throw new ApiProblem(
+      problem(429, 'Too many active jobs', `the tenant has ${limit} unfinished jobs, its limit`, {
+        code: 'TENANT_LIMIT',
+      }),
+      { 'retry-after': '30' },
+    );
+  }
+
+  private async cancelQuietly(job: Job): Promise<void> {
+    try {
+      await this.deps.jobs.transition(job.tenant, job.jobId, 'CANCELLED', {
+        set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
+      });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
+  private async mustGet(tenant: string, batchId: string): Promise<Batch> {
+    const batch = BATCH_ID.test(batchId) ? await this.deps.batches.getBatch(tenant, batchId) : undefined;
+    if (!batch) throw ApiProblem.of(404, 'Batch not found', `no batch ${batchId}`, { code: 'NOT_FOUND' });
+    return batch;
+  }
+
+  private async mustGetJob(tenant: string, batchId: string, jobId: string): Promise<Job> {
+    const job = BATCH_ID.test(jobId) ? await this.deps.jobs.get(tenant, jobId) : undefined;
+    if (!job || job.batch?.batchId !== batchId) {
+      throw ApiProblem.of(404, 'Job not found', `no job ${jobId} in batch ${batchId}`, { code: 'NOT_FOUND' });
+    }
+    return job;
+  }
+
+  private jobView(job: Job) {
+    return jobView(job, this.deps.objects, this.deps.config.outputsBucket);
+  }
+
+  /** The batch with counts derived from its jobs (one read of the batch's index). */
+  async view(batch: Batch) {
+    const statuses: JobStatus[] = [];
+    const ended: number[] = [];
+    for await (const job of this.deps.batches.allJobs(batch.tenant, batch.batchId)) {
+      statuses.push(job.status);
+      if (isTerminal(job.status) && job.completedAt) ended.push(Date.parse(job.completedAt));
+    }
+    const counts = countJobs(statuses);
+    const remaining = counts.total - ended.length;
+    return {
+      id: batch.batchId,
+      name: batch.name,
+      status: batch.status,
+      priority: batch.priority,
+      maxConcurrency: batch.maxConcurrency,
+      total: batch.total,
+      counts: counts.byStatus,
+      percentComplete: counts.percentComplete,
+      etaSeconds: estimateSecondsLeft(
+        batch.startedAt ? Date.parse(batch.startedAt) : undefined,
+        ended,
+        remaining,
+      ),
+      startAt: batch.startAt,
+      createdAt: batch.createdAt,
+      startedAt: batch.startedAt,
+      endedAt: batch.endedAt,
+      report: batch.report ? { available: true, writtenAt: batch.report.writtenAt } : { available: false },
+    };
+  }
+}
