@@ -172,7 +172,8 @@ export class Batches extends Construct {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchStateMachine"}]}]}:*]',
-        reason: 'Distributed Map: the parent describes/stops its own executions (CDK-generated, this machine only).',
+        reason:
+          'Distributed Map: the parent describes/stops its own executions (CDK-generated, this machine only).',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"BatchStateMachine"}]}]}/*:*]',
@@ -270,14 +271,16 @@ export class Batches extends Construct {
         jitterStrategy: JitterType.FULL,
       });
     }
-    return startBatch.next(runSlots).next(
-      finishBatch.next(
-        new Choice(this, 'BatchStep')
-          .when(Condition.stringEquals('$.finish.state', 'more'), runSlots)
-          .when(Condition.stringEquals('$.finish.state', 'wait'), waitForStragglers.next(finishBatch))
-          .otherwise(new Succeed(this, 'BatchDone')),
-      ),
-    );
+    return startBatch
+      .next(runSlots)
+      .next(
+        finishBatch.next(
+          new Choice(this, 'BatchStep')
+            .when(Condition.stringEquals('$.finish.state', 'more'), runSlots)
+            .when(Condition.stringEquals('$.finish.state', 'wait'), waitForStragglers.next(finishBatch))
+            .otherwise(new Succeed(this, 'BatchDone')),
+        ),
+      );
   }
 
   /** SendTaskSuccess for tokens of this state machine (named, so no dependency cycle with it). */
