@@ -5,6 +5,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   image: () => import('./image.js').then((m) => m.run()),
   hash: () => import('./hash.js').then((m) => m.run()),
   webhooks: () => import('./webhooks.js').then((m) => m.run()),
+  batch: () => import('./batch.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { batchCommand, batchStatusCommand } from '../src/cli/batch-command.js';
 import {
   createApiKeyCommand,
   revokeApiKeyCommand,
@@ -59,6 +60,22 @@ program
       port: options.port ? Number(options.port) : undefined,
       count: options.count ? Number(options.count) : undefined,
     });
+  });
+
+program
+  .command('batch')
+  .description('submit a batch (a POST /batches body in a JSON file; see docs/batches.md)')
+  .argument('<spec.json>')
+  .option('--wait', 'follow the batch until it ends', false)
+  .action(async (spec: string, options: { wait: boolean }) => {
+    process.exitCode = await batchCommand(spec, { ...program.opts(), ...options });
+  });
+
+program
+  .command('batch-status')
+  .argument('<batch-id>')
+  .action(async (batchId: string) => {
+    process.exitCode = await batchStatusCommand(batchId, program.opts());
   });
 
 program

@@ -1,16 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import {
-  type Batch,
-  BatchPlanError,
-  BatchRequest,
-  batchJobId,
-  countJobs,
-  estimateSecondsLeft,
-  planLevels,
-} from '../core/batch.js';
-import { problem } from '../core/errors.js';
-import { isTerminal, type Job, type JobStatus, type Outputs } from '../core/job.js';
+import { type Batch, BatchPlanError, BatchRequest, batchJobId, planLevels } from '../core/batch.js';
+import type { Job, Outputs } from '../core/job.js';
 import { isUnderTenant } from '../core/keys.js';
 import {
   type BatchOrchestrator,
@@ -20,7 +11,9 @@ import {
   type JobStore,
   type ObjectStore,
 } from '../core/ports.js';
+import { admitTenant, checkIdempotencyKey } from './admission.js';
 import { ApiProblem, parseOrProblem } from './api-problem.js';
+import { batchView } from './batch-view.js';
 import type { PipelineConfig } from './config.js';
 import { canonicalJson } from './job-service.js';
 import { jobView } from './job-view.js';
@@ -71,16 +64,7 @@ export class BatchService {
     const startAt = request.startAt ? new Date(request.startAt) : undefined;
     let batchId = ulid(this.now());
     if (idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-        throw ApiProblem.of(
-          400,
-          'Invalid request',
-          'Idempotency-Key must be 1-255 visible ASCII characters',
-          {
-            code: 'INVALID_REQUEST',
-          },
-        );
-      }
+      checkIdempotencyKey(idempotencyKey);
       const hash = createHash('sha256').update(canonicalJson(request)).digest('hex');
       const stored = await this.deps.jobs.reserveIdempotencyKey(
         tenant,
@@ -101,7 +85,7 @@ export class BatchService {
       if (existing.status === 'SCHEDULED') await this.launch(existing);
       return { batch: await this.view(existing), created: false };
     }
-    await this.admit(tenant);
+    await admitTenant(this.deps.jobs, tenant, this.deps.config.maxActiveJobsPerTenant);
     const timestamp = new Date(this.now()).toISOString();
     const batch: Batch = existing ?? {
       tenant,
@@ -291,17 +275,6 @@ export class BatchService {
     return jobs;
   }
 
-  private async admit(tenant: string): Promise<void> {
-    const limit = this.deps.config.maxActiveJobsPerTenant;
-    if ((await this.deps.jobs.countActive(tenant, limit)) < limit) return;
-    throw new ApiProblem(
-      problem(429, 'Too many active jobs', `the tenant has ${limit} unfinished jobs, its limit`, {
-        code: 'TENANT_LIMIT',
-      }),
-      { 'retry-after': '30' },
-    );
-  }
-
   private async cancelQuietly(job: Job): Promise<void> {
     try {
       await this.deps.jobs.transition(job.tenant, job.jobId, 'CANCELLED', {
@@ -330,35 +303,7 @@ export class BatchService {
     return jobView(job, this.deps.objects, this.deps.config.outputsBucket);
   }
 
-  /** The batch with counts derived from its jobs (one read of the batch's index). */
-  async view(batch: Batch) {
-    const statuses: JobStatus[] = [];
-    const ended: number[] = [];
-    for await (const job of this.deps.batches.allJobs(batch.tenant, batch.batchId)) {
-      statuses.push(job.status);
-      if (isTerminal(job.status) && job.completedAt) ended.push(Date.parse(job.completedAt));
-    }
-    const counts = countJobs(statuses);
-    const remaining = counts.total - ended.length;
-    return {
-      id: batch.batchId,
-      name: batch.name,
-      status: batch.status,
-      priority: batch.priority,
-      maxConcurrency: batch.maxConcurrency,
-      total: batch.total,
-      counts: counts.byStatus,
-      percentComplete: counts.percentComplete,
-      etaSeconds: estimateSecondsLeft(
-        batch.startedAt ? Date.parse(batch.startedAt) : undefined,
-        ended,
-        remaining,
-      ),
-      startAt: batch.startAt,
-      createdAt: batch.createdAt,
-      startedAt: batch.startedAt,
-      endedAt: batch.endedAt,
-      report: batch.report ? { available: true, writtenAt: batch.report.writtenAt } : { available: false },
-    };
+  private view(batch: Batch) {
+    return batchView(batch, this.deps.batches.allJobs(batch.tenant, batch.batchId));
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import { problem } from '../core/errors.js';
 import { type Job, type JobRequest, SubmitJobRequest, UploadRequest } from '../core/job.js';
 import { isUnderTenant, uploadKey } from '../core/keys.js';
 import {
@@ -10,6 +9,7 @@ import {
   type ObjectStore,
   type PresignedPost,
 } from '../core/ports.js';
+import { admitTenant, checkIdempotencyKey } from './admission.js';
 import { ApiProblem, parseOrProblem } from './api-problem.js';
 import type { PipelineConfig } from './config.js';
 import { type JobView, jobView } from './job-view.js';
@@ -23,9 +23,6 @@ export interface JobServiceDeps {
   config: PipelineConfig;
   now?: () => number;
 }
-
-/** A hint, not a promise: jobs take seconds to minutes to finish. */
-const TENANT_LIMIT_RETRY_AFTER_SECONDS = 30;
 
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|heic|heif|tiff)$/;
 
@@ -156,19 +153,6 @@ export class JobService {
     }
   }
 
-  /** Per-tenant admission: a new job only while the tenant has fewer unfinished jobs than its limit. */
-  private async admit(tenant: string): Promise<void> {
-    const limit = this.deps.config.maxActiveJobsPerTenant;
-    const active = await this.deps.jobs.countActive(tenant, limit);
-    if (active < limit) return;
-    throw new ApiProblem(
-      problem(429, 'Too many active jobs', `the tenant has ${limit} unfinished jobs, its limit`, {
-        code: 'TENANT_LIMIT',
-      }),
-      { 'retry-after': String(TENANT_LIMIT_RETRY_AFTER_SECONDS) },
-    );
-  }
-
   private async mustGet(tenant: string, jobId: string): Promise<Job> {
     const job = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(jobId) ? await this.deps.jobs.get(tenant, jobId) : undefined;
     if (!job) throw ApiProblem.of(404, 'Job not found', `no job ${jobId}`, { code: 'NOT_FOUND' });
@@ -191,16 +175,7 @@ export class JobService {
   ): Promise<{ job: Job; created: boolean }> {
     let jobId = ulid(this.now());
     if (idempotencyKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-        throw ApiProblem.of(
-          400,
-          'Invalid request',
-          'Idempotency-Key must be 1-255 visible ASCII characters',
-          {
-            code: 'INVALID_REQUEST',
-          },
-        );
-      }
+      checkIdempotencyKey(idempotencyKey);
       const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
       const stored = await this.deps.jobs.reserveIdempotencyKey(tenant, idempotencyKey, jobId, requestHash);
       if (stored.requestHash !== requestHash) {
@@ -212,7 +187,7 @@ export class JobService {
       const existing = await this.deps.jobs.get(tenant, jobId);
       if (existing) return { job: existing, created: false };
     }
-    await this.admit(tenant);
+    await admitTenant(this.deps.jobs, tenant, this.deps.config.maxActiveJobsPerTenant);
     const built = await build(jobId);
     const timestamp = new Date(this.now()).toISOString();
     const job: Job = {

@@ -3,10 +3,15 @@
  * Distributed Map run inline), the task-token callback through the local bus, the workers, EventBridge
  * Scheduler for startAt. Sources are small JPEGs, so the batch machinery dominates the time.
  */
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { batchCommand } from '../../src/cli/batch-command.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
 
 let pipeline: LocalPipeline;
@@ -227,6 +232,25 @@ describe('batches on the local stack', { timeout: 120_000 }, () => {
     const report = await client.api<{ batch: { status: string } }>('GET', `/batches/${batch.id}/report`);
     expect(report.body.batch.status).toBe('CANCELLED');
     expect((await client.api('DELETE', `/batches/${batch.id}`)).status).toBe(409);
+  });
+
+  it('submits and follows a batch from the CLI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'batch-cli-'));
+    const spec = join(dir, 'batch.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({ name: 'cli', maxConcurrency: 2, jobs: [job('p'), job('q'), job('r', BAD)] }),
+    );
+    const lines: string[] = [];
+    const code = await batchCommand(spec, {
+      wait: true,
+      api: pipeline.apiUrl,
+      apiKey: pipeline.apiKey,
+      pollMs: 200,
+      log: (line) => lines.push(line),
+    });
+    expect(code).toBe(1);
+    expect(lines.at(-2)).toMatch(/^batch \S+ COMPLETED: 2 completed, 1 failed$/);
   });
 
   it('keeps a batch with startAt in the future SCHEDULED until then (EventBridge Scheduler)', async () => {
