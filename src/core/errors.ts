@@ -16,6 +16,12 @@ export const ErrorCodes = {
   SOURCE_NOT_FOUND: 'SOURCE_NOT_FOUND',
   SVG_NOT_ALLOWED: 'SVG_NOT_ALLOWED',
   OUTPUT_TOO_LARGE: 'OUTPUT_TOO_LARGE',
+  /** Video/audio past a configured limit (duration, dimensions, pixels, fps, stream count). */
+  MEDIA_LIMIT_EXCEEDED: 'MEDIA_LIMIT_EXCEEDED',
+  /** A text playlist, concat script, SDP or other text given as media: never opened by ffmpeg. */
+  PLAYLIST_NOT_ALLOWED: 'PLAYLIST_NOT_ALLOWED',
+  /** A container ffprobe can read that holds no audio or video stream. */
+  NOT_MEDIA: 'NOT_MEDIA',
   /** A batch job whose dependency failed or was cancelled: it never starts. */
   DEPENDENCY_FAILED: 'DEPENDENCY_FAILED',
   // retryable
