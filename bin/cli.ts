@@ -28,10 +28,13 @@ program
 program
   .command('process')
   .description(
-    'run the image pipeline on local files (no stack needed); writes outputs and <name>.result.json',
+    'run the image pipeline, or for video/audio the transcoder, on local files (no stack needed); writes outputs and <name>.result.json',
   )
-  .argument('<files...>', 'image files')
-  .option('--preset <name>', 'thumbnail, web, social or archive (default web)')
+  .argument('<files...>', 'image, video or audio files')
+  .option(
+    '--preset <name>',
+    'images: thumbnail, web, social or archive; video/audio: mobile, web or hls (default web)',
+  )
   .option('--spec <json>', 'output specs as JSON: a spec, an array of specs or {"specs": [...]}')
   .option('--metadata <policy>', 'strip, preserve or selective', 'strip')
   .option('--allow-svg', 'rasterise SVG input (refused by default)', false)

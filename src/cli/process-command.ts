@@ -4,6 +4,7 @@ import { ErrorCodes, inputError, toPipelineError } from '../core/errors.js';
 import { MetadataPolicy, type OutputSpec, Outputs } from '../core/job.js';
 import { resolveOutputs } from '../core/presets.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
+import { isVideoOrAudio, processVideoFile } from './process-video.js';
 
 export interface ProcessCommandOptions {
   preset?: string;
@@ -35,15 +36,17 @@ interface ResultFile {
 
 /**
  * `process <file...> [--preset NAME | --spec JSON] --out DIR`: the worker's image pipeline on local
- * files, no stack needed. Writes `<name>.<output>.<ext>` and `<name>.result.json` per input.
+ * files, no stack needed. Writes `<name>.<output>.<ext>` and `<name>.result.json` per input. Video and
+ * audio files go through the transcoder's code instead (presets mobile, web, hls; outputs in `<name>/`).
  * Returns the exit code: 0 when every input completed, 1 when any failed, 2 for a usage error.
  */
 export async function processCommand(files: string[], options: ProcessCommandOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
-  let specs: readonly OutputSpec[];
+  let specs: readonly OutputSpec[] | undefined;
   let metadataPolicy: MetadataPolicy;
   try {
-    specs = parseOutputs(options);
+    // mobile and hls are video presets only: image inputs then fail one by one, not the whole command.
+    specs = VIDEO_ONLY_PRESETS.has(options.preset ?? '') ? undefined : parseOutputs(options);
     metadataPolicy = MetadataPolicy.parse(options.metadata ?? 'strip');
   } catch (error) {
     log(`error: ${error instanceof Error ? error.message : String(error)}`);
@@ -54,13 +57,22 @@ export async function processCommand(files: string[], options: ProcessCommandOpt
   let failures = 0;
   for (const file of files) {
     const name = uniqueName(basename(file, extname(file)) || 'image', used);
-    const result = await processOne(file, name, specs, metadataPolicy, options);
+    const result = (await isVideoOrAudio(file))
+      ? await processVideoFile(file, name, {
+          preset: options.spec ? 'specs' : options.preset,
+          out: options.out,
+        })
+      : specs
+        ? await processOne(file, name, specs, metadataPolicy, options)
+        : videoOnlyPresetResult(file, options.preset ?? '');
     await writeFile(join(options.out, `${name}.result.json`), `${JSON.stringify(result, null, 2)}\n`);
     if (result.status === 'FAILED') {
       failures++;
       log(`${file}: FAILED ${result.error?.code}: ${result.error?.message}`);
     } else {
-      log(`${file}: ${result.outputs?.map((o) => `${o.file} ${o.width}x${o.height}`).join(', ')}`);
+      log(
+        `${file}: ${result.outputs?.map((o) => `${o.file}${o.width ? ` ${o.width}x${o.height}` : ''}`).join(', ')}`,
+      );
     }
   }
   return failures === 0 ? 0 : 1;
@@ -136,6 +148,13 @@ function parseOutputs(options: ProcessCommandOptions): readonly OutputSpec[] {
     throw new Error(`invalid --spec: ${issues.join('; ')}`);
   }
   return resolveOutputs(parsed.data);
+}
+
+const VIDEO_ONLY_PRESETS = new Set(['mobile', 'hls']);
+
+function videoOnlyPresetResult(file: string, preset: string): ResultFile {
+  const message = `preset ${preset} is for video and audio; images take thumbnail, web, social, archive or --spec`;
+  return { input: file, status: 'FAILED', error: { code: 'INVALID_REQUEST', message, retryable: false } };
 }
 
 function uniqueName(base: string, used: Set<string>): string {

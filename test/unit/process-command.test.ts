@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processCommand } from '../../src/cli/process-command.js';
 import { fixturePath, readFixture } from '../support/fixtures.js';
+import { renderClip } from '../support/video-clips.js';
 
 let dir: string;
 const lines: string[] = [];
@@ -111,5 +113,39 @@ describe('process command (local pipeline, no stack)', () => {
     ).toEqual(['Landscape_1-2.result.json', 'Landscape_1.result.json']);
     const meta = await sharp(join(other, 'Landscape_1-2.thumb.jpg')).metadata();
     expect(meta.icc).toBeDefined(); // selective attaches the sRGB profile; strip would not
+  });
+});
+
+describe('process command on video and audio (the transcoder code)', () => {
+  it('transcodes a clip with the mobile preset, refuses a playlist named .mp4, and exits 1', async () => {
+    const clip = join(dir, 'clip.mp4');
+    await renderClip(clip, { width: 320, height: 180, seconds: 1 });
+    const playlist = join(dir, 'trap.mp4');
+    writeFileSync(
+      playlist,
+      '#EXTM3U\n#EXTINF:1,\nhttp://169.254.169.254/latest/meta-data/\nfile:///etc/passwd\n',
+    );
+    const code = await processCommand([clip, playlist], { preset: 'mobile', out: join(dir, 'out'), log });
+    expect(code).toBe(1);
+    const ok = result('clip');
+    expect(ok.status).toBe('COMPLETED');
+    const mp4 = ok.outputs.find((o: { kind: string }) => o.kind === 'mp4');
+    expect(mp4).toMatchObject({ codec: 'h264', width: 320, height: 180 });
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', join(dir, 'out', mp4.file)], {
+        encoding: 'utf8',
+      }),
+    );
+    expect(probe.streams.map((s: { codec_name: string }) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+    expect(result('trap')).toMatchObject({ status: 'FAILED', error: { code: 'PLAYLIST_NOT_ALLOWED' } });
+  });
+
+  it('renders audio-only input to audio renditions and refuses an image preset for video', async () => {
+    const audio = join(dir, 'tone.m4a');
+    await renderClip(audio, { audioOnly: true, seconds: 1 });
+    expect(await processCommand([audio], { preset: 'web', out: join(dir, 'out'), log })).toBe(0);
+    expect(result('tone').outputs.map((o: { kind: string }) => o.kind)).toContain('audio');
+    expect(await processCommand([audio], { preset: 'thumbnail', out: join(dir, 'out'), log })).toBe(1);
+    expect(result('tone').error.code).toBe('INVALID_REQUEST');
   });
 });
