@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   hash: () => import('./hash.js').then((m) => m.run()),
   webhooks: () => import('./webhooks.js').then((m) => m.run()),
   batch: () => import('./batch.js').then((m) => m.run()),
+  video: () => import('./video.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];
