@@ -5,7 +5,7 @@ import { percentile, sum } from './stats.js';
 
 const JOBS = Number(process.env.BENCH_BATCH_JOBS ?? 1000);
 const CONCURRENCY = (process.env.BENCH_BATCH_CONCURRENCY ?? '1,2,4').split(',').map(Number);
-const SOURCE = 't/demo/bench/batch.jpg';
+const source = (n: number) => `t/demo/bench/batch-${n}.jpg`;
 
 interface Report {
   batch: { wallSeconds: number };
@@ -29,12 +29,25 @@ export async function run() {
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
-  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#884422' } })
-    .jpeg()
-    .toBuffer();
-  await s3.send(
-    new PutObjectCommand({ Bucket: pipeline.stack.outputs.UploadsBucketName, Key: SOURCE, Body: image }),
-  );
+  // A different image per job: the same bytes 1,000 times would measure the exact-duplicate lookup too.
+  for (let i = 0; i < JOBS; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, JOBS - i) }, async (_, k) => {
+        const n = i + k;
+        const background = { r: n % 256, g: Math.floor(n / 256) % 256, b: 128 };
+        const image = await sharp({ create: { width: 64, height: 48, channels: 3, background } })
+          .jpeg()
+          .toBuffer();
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: pipeline.stack.outputs.UploadsBucketName,
+            Key: source(n),
+            Body: image,
+          }),
+        );
+      }),
+    );
+  }
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${pipeline.apiUrl}${path}`, {
       method,
@@ -51,7 +64,7 @@ export async function run() {
     for (const maxConcurrency of CONCURRENCY) {
       const jobs = Array.from({ length: JOBS }, (_, i) => ({
         ref: `j${i}`,
-        source: { key: SOURCE },
+        source: { key: source(i) },
         outputs: { preset: 'thumbnail' },
       }));
       const submitStart = performance.now();
@@ -64,7 +77,8 @@ export async function run() {
       for (;;) {
         const state = await api('GET', `/batches/${batch.id}?limit=1`);
         if (state.endedAt) break;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        // Polling reads the batch's jobs, in the same process as the stack: not too often.
+        await new Promise((resolve) => setTimeout(resolve, 5000));
       }
       const report = (await api('GET', `/batches/${batch.id}/report`)) as unknown as Report;
       const wall = report.batch.wallSeconds;

@@ -258,7 +258,9 @@ export interface AssetHashes {
 
 /** The tenant's earlier assets (jobs) with the same bytes, or a PDQ hash within distance 31. */
 export interface AssetDuplicates {
+  /** The oldest 20 (MAX_EXACT_DUPLICATES); `exactTruncated` when the tenant has more copies. */
   exact: string[];
+  exactTruncated?: boolean;
   near: { assetId: string; distance: number }[];
 }
 

@@ -168,6 +168,8 @@ export interface BatchStore {
   /** A page of the batch's jobs in submission order. */
   listJobs(tenant: string, batchId: string, options: { limit: number; cursor?: string }): Promise<ListPage>;
   allJobs(tenant: string, batchId: string): AsyncIterable<Job>;
+  /** Only the status and end time of every job (counts, ETA): much less to read than whole jobs. */
+  jobStatuses(tenant: string, batchId: string): AsyncIterable<Pick<Job, 'status' | 'completedAt'>>;
   /** The batch's PENDING jobs' ids in submission order, after `afterJobId`. */
   pendingJobIds(
     tenant: string,

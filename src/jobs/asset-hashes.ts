@@ -35,7 +35,11 @@ export async function findDuplicates(
 ): Promise<AssetDuplicates> {
   const exact = await index.findExact(tenant, hashes.sha256, assetId);
   const near = await index.findSimilar(tenant, hashes.pdq, { excludeAssetId: assetId });
-  return { exact, near: near.map(({ assetId: id, distance }) => ({ assetId: id, distance })) };
+  return {
+    exact: exact.ids,
+    ...(exact.more ? { exactTruncated: true } : {}),
+    near: near.map(({ assetId: id, distance }) => ({ assetId: id, distance })),
+  };
 }
 
 /** Adds a completed asset to the tenant's index (idempotent: a retry re-writes the same items). */

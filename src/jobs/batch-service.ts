@@ -304,6 +304,6 @@ export class BatchService {
   }
 
   private view(batch: Batch) {
-    return batchView(batch, this.deps.batches.allJobs(batch.tenant, batch.batchId));
+    return batchView(batch, this.deps.batches.jobStatuses(batch.tenant, batch.batchId));
   }
 }

@@ -2,7 +2,7 @@ import { type Batch, countJobs, estimateSecondsLeft } from '../core/batch.js';
 import { isTerminal, type Job, type JobStatus } from '../core/job.js';
 
 /** The public shape of a batch, with counts and ETA derived from its jobs (never stored counters). */
-export async function batchView(batch: Batch, jobs: AsyncIterable<Job>) {
+export async function batchView(batch: Batch, jobs: AsyncIterable<Pick<Job, 'status' | 'completedAt'>>) {
   const statuses: JobStatus[] = [];
   const ended: number[] = [];
   for await (const job of jobs) {

@@ -152,7 +152,23 @@ describe('quality, tenants, exact duplicates', () => {
     expect(await index.findSimilarToAsset('a', 'missing')).toBeUndefined();
     expect((await index.findSimilar('b', { hash })).map((m) => m.assetId)).toEqual(['three']);
     await index.add('a', { assetId: 'four', pdq: { hash, quality: 100 }, sha256: 'ab'.repeat(32) });
-    expect(await index.findExact('a', 'ab'.repeat(32), 'four')).toEqual(['one']);
-    expect(await index.findExact('b', 'ab'.repeat(32))).toEqual(['three']);
+    expect(await index.findExact('a', 'ab'.repeat(32), 'four')).toEqual({ ids: ['one'], more: false });
+    expect(await index.findExact('b', 'ab'.repeat(32))).toEqual({ ids: ['three'], more: false });
+  });
+
+  it('records at most the oldest 20 exact duplicates and says when there are more', async () => {
+    const index = new NearDuplicateIndex(new InMemoryHashIndexStore());
+    const sha256 = 'cd'.repeat(32);
+    const random = seededRandom(7);
+    for (let i = 0; i < 25; i++) {
+      const assetId = `asset-${String(i).padStart(2, '0')}`;
+      await index.add('t', { assetId, pdq: { hash: randomHash(random), quality: 100 }, sha256 });
+    }
+    const found = await index.findExact('t', sha256, 'asset-00');
+    expect(found.more).toBe(true);
+    expect(found.ids).toEqual(
+      Array.from({ length: 20 }, (_, i) => `asset-${String(i + 1).padStart(2, '0')}`),
+    );
+    expect((await index.findExact('t', sha256, undefined, 30)).ids).toHaveLength(25);
   });
 });

@@ -167,6 +167,30 @@ export class DynamoDbBatchStore implements BatchStore {
     return { jobs, cursor: last ? encodeCursor({ pk: key, sk: String(last.sk) }) : undefined };
   }
 
+  /** Status and end time of every job (a projection: what counts and the ETA need, not whole items). */
+  async *jobStatuses(tenant: string, batchId: string): AsyncGenerator<Pick<Job, 'status' | 'completedAt'>> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: BATCH_JOBS_INDEX.indexName,
+          KeyConditionExpression: '#batch = :batch',
+          ProjectionExpression: '#status, #completedAt',
+          ExpressionAttributeNames: {
+            '#batch': BATCH_JOBS_INDEX.partitionKey,
+            '#status': 'status',
+            '#completedAt': 'completedAt',
+          },
+          ExpressionAttributeValues: { ':batch': batchIndexKey(tenant, batchId) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      yield* (out.Items ?? []) as Pick<Job, 'status' | 'completedAt'>[];
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   async *allJobs(tenant: string, batchId: string): AsyncGenerator<Job> {
     let cursor: string | undefined;
     do {

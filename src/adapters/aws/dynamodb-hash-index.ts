@@ -116,11 +116,12 @@ export class DynamoDbHashIndex implements HashIndexStore {
     return out.Item ? toEntry(out.Item) : undefined;
   }
 
-  async findBySha256(tenant: string, sha256: string): Promise<string[]> {
-    return (await this.queryAll(shaPk(tenant, sha256))).map((item) => String(item[SK]));
+  async findBySha256(tenant: string, sha256: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
+    return (await this.queryAll(shaPk(tenant, sha256), limit)).map((item) => String(item[SK]));
   }
 
-  private async queryAll(pk: string): Promise<Item[]> {
+  /** The partition's items in sort-key order, up to `limit`. */
+  private async queryAll(pk: string, limit = Number.POSITIVE_INFINITY): Promise<Item[]> {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
@@ -132,11 +133,12 @@ export class DynamoDbHashIndex implements HashIndexStore {
           ExpressionAttributeValues: { ':pk': pk },
           ExclusiveStartKey: startKey,
           ConsistentRead: this.consistentRead,
+          ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
         }),
       );
       items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    } while (startKey && items.length < limit);
     return items;
   }
 

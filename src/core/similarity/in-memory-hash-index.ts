@@ -68,8 +68,8 @@ export class InMemoryHashIndexStore implements HashIndexStore {
     return this.tenants.get(tenant)?.entries.get(assetId);
   }
 
-  async findBySha256(tenant: string, sha256: string): Promise<string[]> {
-    return [...(this.tenants.get(tenant)?.bySha.get(sha256) ?? [])];
+  async findBySha256(tenant: string, sha256: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
+    return [...(this.tenants.get(tenant)?.bySha.get(sha256) ?? [])].sort().slice(0, limit);
   }
 
   /** Every entry of a tenant (brute-force comparisons in tests and the bench). */

@@ -27,6 +27,9 @@ export interface IndexedHash {
  * Storage port of the near-duplicate index (one implementation in memory, one on DynamoDB). Everything is
  * per tenant; a store never returns another tenant's entries.
  */
+/** Exact duplicates a job records (the oldest ones; `exactTruncated` says there are more). */
+export const MAX_EXACT_DUPLICATES = 20;
+
 export interface HashIndexStore {
   /** Writes the asset's entry and its 16 chunk postings (idempotent: same asset, same hash, same items). */
   put(tenant: string, entry: IndexedHash): Promise<void>;
@@ -34,8 +37,8 @@ export interface HashIndexStore {
   candidates(tenant: string, probes: ChunkProbe[]): Promise<IndexedHash[]>;
   /** The asset's stored entry, if any. */
   get(tenant: string, assetId: string): Promise<IndexedHash | undefined>;
-  /** Asset ids whose original has this SHA-256 (exact duplicates). */
-  findBySha256(tenant: string, sha256: string): Promise<string[]>;
+  /** Asset ids whose original has this SHA-256 (exact duplicates), oldest first, at most `limit`. */
+  findBySha256(tenant: string, sha256: string, limit?: number): Promise<string[]>;
 }
 
 export interface SimilarQuery {
@@ -124,8 +127,19 @@ export class NearDuplicateIndex {
   }
 
   /** Earlier assets with the same SHA-256 (the asset itself left out). */
-  async findExact(tenant: string, sha256: string, excludeAssetId?: string): Promise<string[]> {
-    const ids = await this.store.findBySha256(tenant, sha256.toLowerCase());
-    return ids.filter((id) => id !== excludeAssetId).sort();
+  /**
+   * The oldest `limit` other assets with the same bytes, and whether there are more: a job records at
+   * most that many (a tenant uploading one file 20,000 times must not grow each job item without bound
+   * towards DynamoDB's 400 KB item limit, nor read every earlier copy per job).
+   */
+  async findExact(
+    tenant: string,
+    sha256: string,
+    excludeAssetId?: string,
+    limit = MAX_EXACT_DUPLICATES,
+  ): Promise<{ ids: string[]; more: boolean }> {
+    const found = await this.store.findBySha256(tenant, sha256.toLowerCase(), limit + 2);
+    const ids = found.filter((id) => id !== excludeAssetId).sort();
+    return { ids: ids.slice(0, limit), more: ids.length > limit };
   }
 }

@@ -72,8 +72,8 @@ describe('DynamoDbHashIndex on dynalite', () => {
     expect(await index.findSimilar('moves', { hash: second })).toEqual([
       { assetId: 'a1', distance: 0, quality: 90 },
     ]);
-    expect(await index.findExact('moves', '11'.repeat(32))).toEqual([]);
-    expect(await index.findExact('moves', '22'.repeat(32))).toEqual(['a1']);
+    expect(await index.findExact('moves', '11'.repeat(32))).toEqual({ ids: [], more: false });
+    expect(await index.findExact('moves', '22'.repeat(32))).toEqual({ ids: ['a1'], more: false });
     expect(await store.get('moves', 'a1')).toEqual({
       assetId: 'a1',
       hash: second,
