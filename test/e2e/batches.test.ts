@@ -7,12 +7,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { batchCommand } from '../../src/cli/batch-command.js';
-import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
+import { type JobBody, localS3, pipelineClient } from '../support/pipeline-client.js';
 
 let pipeline: LocalPipeline;
 let client: ReturnType<typeof pipelineClient>;
@@ -46,12 +46,7 @@ const put = (key: string, body: Buffer) =>
 beforeAll(async () => {
   pipeline = await startLocalPipeline();
   client = pipelineClient(pipeline);
-  s3 = new S3Client({
-    endpoint: pipeline.stack.s3Endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  s3 = localS3(pipeline);
   const jpeg = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#3366aa' } })
     .jpeg()
     .toBuffer();

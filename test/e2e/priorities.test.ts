@@ -1,9 +1,9 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { readFixture } from '../support/fixtures.js';
-import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
+import { type JobBody, localS3, pipelineClient } from '../support/pipeline-client.js';
 
 let pipeline: LocalPipeline;
 let client: ReturnType<typeof pipelineClient>;
@@ -12,12 +12,7 @@ const SOURCE_KEY = 't/demo/library/photo.jpg';
 beforeAll(async () => {
   pipeline = await startLocalPipeline();
   client = pipelineClient(pipeline);
-  const s3 = new S3Client({
-    endpoint: pipeline.stack.s3Endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const s3 = localS3(pipeline);
   // Big enough that the backlog takes a while to drain (about 0.1 s of work per job here).
   const photo = await sharp(readFixture('2569067123_aca715a2ee_o.jpg')).resize(1400).jpeg().toBuffer();
   await s3.send(

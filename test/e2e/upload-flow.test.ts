@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
@@ -6,7 +6,7 @@ import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { createApiKeyCommand, revokeApiKeyCommand } from '../../src/cli/commands.js';
 import { hashApiKey } from '../../src/jobs/auth.js';
 import { fixturePath, readFixture } from '../support/fixtures.js';
-import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
+import { type JobBody, localS3, pipelineClient } from '../support/pipeline-client.js';
 
 let pipeline: LocalPipeline;
 let client: ReturnType<typeof pipelineClient>;
@@ -16,12 +16,7 @@ let uploadsBucket: string;
 beforeAll(async () => {
   pipeline = await startLocalPipeline();
   client = pipelineClient(pipeline);
-  s3 = new S3Client({
-    endpoint: pipeline.stack.s3Endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  s3 = localS3(pipeline);
   uploadsBucket = pipeline.stack.outputs.UploadsBucketName ?? '';
 });
 

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalPipeline } from '../../local/pipeline.js';
 import type { JobView } from '../../src/jobs/job-view.js';
@@ -14,6 +15,16 @@ export interface UploadGrant {
 }
 
 /** A test client for a running local pipeline: the HTTP API, presigned POSTs and the ingest queue. */
+/** An S3 client for the local stack's S3 endpoint (path style, the credentials s3rver accepts). */
+export function localS3(pipeline: LocalPipeline): S3Client {
+  return new S3Client({
+    endpoint: pipeline.stack.s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+}
+
 export function pipelineClient(pipeline: LocalPipeline) {
   const sqs = new SQSClient({
     endpoint: pipeline.stack.sqsEndpoint,

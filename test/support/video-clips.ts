@@ -75,3 +75,21 @@ async function ffmpeg(args: string[], path: string): Promise<void> {
   const result = await runTool(ffmpegPath(), args, { timeoutMs: 60_000 });
   if (result.exitCode !== 0) throw new Error(`could not render ${path}: ${result.stderr.trim()}`);
 }
+
+/** The clips the video tests share: each covers one case of the issue's list (names say which). */
+export const CASE_CLIPS: Record<string, ClipOptions> = {
+  'landscape.mp4': { width: 1280, height: 720, seconds: 2 },
+  'portrait.mp4': { width: 640, height: 360, seconds: 1, displayRotation: -90 },
+  'odd.mp4': { width: 641, height: 359, seconds: 1, pixFmt: 'yuv444p' },
+  'silent.mp4': { width: 320, height: 240, seconds: 1, audio: false },
+  'tone.m4a': { audioOnly: true, seconds: 2 },
+  'vfr.mp4': { width: 320, height: 180, seconds: 3, fps: 30, vfrKeepOf30: 20, audio: false },
+  'hevc10.mkv': {
+    width: 320,
+    height: 180,
+    seconds: 1,
+    videoCodec: 'libx265',
+    pixFmt: 'yuv420p10le',
+    format: 'matroska',
+  },
+};

@@ -12,27 +12,12 @@ import {
   runFfprobe,
   summarize,
 } from '../../src/media/video/probe.js';
-import { type ClipOptions, renderClip } from '../support/video-clips.js';
+import { CASE_CLIPS, type ClipOptions, renderClip } from '../support/video-clips.js';
 
 let dir: string;
 const clip = (name: string) => join(dir, name);
 
-const CLIPS: Record<string, ClipOptions> = {
-  'landscape.mp4': { width: 1280, height: 720, seconds: 2 },
-  'portrait.mp4': { width: 640, height: 360, seconds: 1, displayRotation: -90 },
-  'odd.mp4': { width: 641, height: 359, seconds: 1, pixFmt: 'yuv444p' },
-  'silent.mp4': { width: 320, height: 240, seconds: 1, audio: false },
-  'tone.m4a': { audioOnly: true, seconds: 2 },
-  'vfr.mp4': { width: 320, height: 180, seconds: 3, fps: 30, vfrKeepOf30: 20, audio: false },
-  'hevc10.mkv': {
-    width: 320,
-    height: 180,
-    seconds: 1,
-    videoCodec: 'libx265',
-    pixFmt: 'yuv420p10le',
-    format: 'matroska',
-  },
-};
+const CLIPS: Record<string, ClipOptions> = CASE_CLIPS;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'video-probe-'));

@@ -9,7 +9,7 @@ import { PipelineError } from '../../src/core/errors.js';
 import { planOutputs, type VideoRequest } from '../../src/media/video/plan.js';
 import { probeMedia } from '../../src/media/video/probe.js';
 import { separateRungEncodes, type TranscodeProgress, transcode } from '../../src/media/video/transcode.js';
-import { type ClipOptions, renderClip } from '../support/video-clips.js';
+import { CASE_CLIPS, type ClipOptions, renderClip } from '../support/video-clips.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -18,20 +18,7 @@ let outCount = 0;
 const freshOut = () => join(dir, `out-${++outCount}`);
 
 const CLIPS: Record<string, ClipOptions> = {
-  'landscape.mp4': { width: 1280, height: 720, seconds: 2 },
-  'portrait.mp4': { width: 640, height: 360, seconds: 1, displayRotation: -90 },
-  'odd.mp4': { width: 641, height: 359, seconds: 1, pixFmt: 'yuv444p' },
-  'silent.mp4': { width: 320, height: 240, seconds: 1, audio: false },
-  'tone.m4a': { audioOnly: true, seconds: 2 },
-  'vfr.mp4': { width: 320, height: 180, seconds: 3, fps: 30, vfrKeepOf30: 20, audio: false },
-  'hevc10.mkv': {
-    width: 320,
-    height: 180,
-    seconds: 1,
-    videoCodec: 'libx265',
-    pixFmt: 'yuv420p10le',
-    format: 'matroska',
-  },
+  ...CASE_CLIPS,
   'long.mp4': { width: 640, height: 360, seconds: 20, fps: 30 },
   'faststart.mp4': { width: 320, height: 180, seconds: 4, faststart: true },
 };
