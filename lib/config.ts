@@ -58,6 +58,31 @@ export interface StageConfig {
     /** Step Functions logs every event (level ALL); with inputs/outputs (tenant data) on dev only. */
     logExecutionData: boolean;
   };
+  /**
+   * Video and audio: the Fargate transcoder task's size, the longest one attempt may run (the Task
+   * state's timeout; ffmpeg's own budget is inside it), the retries of a crashed task and of ECS
+   * throttling/capacity errors, the input limits ffprobe checks, the largest upload accepted, and the
+   * state machine's Lambda (finalize / fail).
+   */
+  video: {
+    task: { cpu: number; memoryMiB: number; ephemeralStorageGiB: number };
+    taskTimeoutMinutes: number;
+    /** Attempts after a failed task (killed, crashed, exit code not 0). */
+    taskFailedRetries: number;
+    /** Attempts after ECS refused to start the task (throttling, no Fargate capacity). */
+    capacityRetries: number;
+    retryIntervalSeconds: number;
+    maxUploadBytes: number;
+    limits: {
+      maxDurationSeconds: number;
+      maxWidth: number;
+      maxHeight: number;
+      maxFps: number;
+      maxStreams: number;
+    };
+    tasks: FunctionSettings;
+    logExecutionData: boolean;
+  };
   /** How long the job events bus's archive keeps events for replay (days; 0 would mean forever). */
   eventArchiveRetentionDays: number;
   logLevel: LogLevel;
@@ -123,6 +148,17 @@ const CONFIGS: Record<StageName, StageConfig> = {
       maxBatchDays: 7,
       logExecutionData: true,
     },
+    video: {
+      task: { cpu: 1024, memoryMiB: 2048, ephemeralStorageGiB: 21 },
+      taskTimeoutMinutes: 30,
+      taskFailedRetries: 2,
+      capacityRetries: 6,
+      retryIntervalSeconds: 2,
+      maxUploadBytes: 1024 * MiB,
+      limits: { maxDurationSeconds: 1800, maxWidth: 3840, maxHeight: 2160, maxFps: 60, maxStreams: 8 },
+      tasks: { memoryMb: 512, timeoutSeconds: 60 },
+      logExecutionData: true,
+    },
     eventArchiveRetentionDays: 7,
     logLevel: 'DEBUG',
     logRetention: RetentionDays.ONE_WEEK,
@@ -165,6 +201,17 @@ const CONFIGS: Record<StageName, StageConfig> = {
       maxBatchDays: 14,
       logExecutionData: false,
     },
+    video: {
+      task: { cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 50 },
+      taskTimeoutMinutes: 120,
+      taskFailedRetries: 2,
+      capacityRetries: 8,
+      retryIntervalSeconds: 10,
+      maxUploadBytes: 5 * 1024 * MiB,
+      limits: { maxDurationSeconds: 4 * 3600, maxWidth: 7680, maxHeight: 4320, maxFps: 120, maxStreams: 16 },
+      tasks: { memoryMb: 512, timeoutSeconds: 60 },
+      logExecutionData: false,
+    },
     eventArchiveRetentionDays: 14,
     logLevel: 'INFO',
     logRetention: RetentionDays.ONE_MONTH,
@@ -205,6 +252,17 @@ const CONFIGS: Record<StageName, StageConfig> = {
       callback: { memoryMb: 512, timeoutSeconds: 60 },
       jobTimeoutMinutes: 120,
       maxBatchDays: 30,
+      logExecutionData: false,
+    },
+    video: {
+      task: { cpu: 4096, memoryMiB: 8192, ephemeralStorageGiB: 100 },
+      taskTimeoutMinutes: 240,
+      taskFailedRetries: 2,
+      capacityRetries: 10,
+      retryIntervalSeconds: 15,
+      maxUploadBytes: 5 * 1024 * MiB,
+      limits: { maxDurationSeconds: 4 * 3600, maxWidth: 7680, maxHeight: 4320, maxFps: 120, maxStreams: 16 },
+      tasks: { memoryMb: 512, timeoutSeconds: 60 },
       logExecutionData: false,
     },
     eventArchiveRetentionDays: 90,

@@ -8,6 +8,7 @@ import { Ingest } from './constructs/ingest.js';
 import { JobTable } from './constructs/job-table.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Storage } from './constructs/storage.js';
+import { Video } from './constructs/video.js';
 import { Webhooks } from './constructs/webhooks.js';
 import { acknowledgeNag } from './nag.js';
 
@@ -30,6 +31,7 @@ export class MediaPipelineStack extends Stack {
   readonly events: JobEvents;
   readonly webhooks: Webhooks;
   readonly batches: Batches;
+  readonly video: Video;
 
   constructor(scope: Construct, id: string, props: MediaPipelineStackProps) {
     super(scope, id, props);
@@ -79,6 +81,24 @@ export class MediaPipelineStack extends Stack {
       environment: env,
     });
 
+    this.video = new Video(this, 'Video', {
+      config,
+      table,
+      uploads: this.storage.uploads,
+      outputs: this.storage.outputs,
+      bus: this.events.bus,
+      environment: { ...base, EVENT_BUS_NAME: this.events.bus.eventBusName },
+    });
+    // Video/audio uploads: the worker starts the execution, the API stops it on cancel.
+    const videoEnvironment = {
+      VIDEO_STATE_MACHINE_ARN: this.video.stateMachine.stateMachineArn,
+      VIDEO_LEASE_SECONDS: String(this.video.executionTimeout.toSeconds() + 600),
+      MAX_VIDEO_UPLOAD_BYTES: String(config.video.maxUploadBytes),
+    };
+    for (const [name, value] of Object.entries(videoEnvironment))
+      this.ingest.worker.function.addEnvironment(name, value);
+    this.video.grantStart(this.ingest.worker.function);
+
     this.batches = new Batches(this, 'Batches', {
       config,
       table,
@@ -106,6 +126,11 @@ export class MediaPipelineStack extends Stack {
       webhooks: this.webhooks,
       environment: env,
     });
+
+    const { VIDEO_LEASE_SECONDS: _workerOnly, ...apiVideoEnvironment } = videoEnvironment;
+    for (const [name, value] of Object.entries(apiVideoEnvironment))
+      this.api.handler.function.addEnvironment(name, value);
+    this.video.grantStop(this.api.handler.function);
 
     if (config.alarms) {
       new Monitoring(this, 'Monitoring', {
@@ -135,6 +160,7 @@ export class MediaPipelineStack extends Stack {
     new CfnOutput(this, 'JobsTableName', { value: this.jobs.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'BatchStateMachineArn', { value: this.batches.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'VideoStateMachineArn', { value: this.video.stateMachine.stateMachineArn });
     new CfnOutput(this, 'EventArchiveName', { value: this.events.archive.archiveName });
 
     acknowledgeNag(this, [

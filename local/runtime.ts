@@ -78,6 +78,8 @@ export interface LocalStack {
   stateMachineArn(logicalIdPrefix: string): string;
   /** The template Outputs, resolved. */
   outputs: Record<string, string>;
+  /** ECS tasks run as local processes (`ecs:runTask`). */
+  containers: Pick<EcsRunner, 'running' | 'pids'>;
   /**
    * Resolves when no invocation or execution is in flight and polled queues hold no messages; rejects after
    * `timeoutMs`.
@@ -285,6 +287,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrl: (prefix) => template.queueUrl(template.logicalId('AWS::SQS::Queue', prefix)),
       stateMachineArn: (prefix) => stateMachines.arnOf(prefix),
       outputs: template.outputs(),
+      containers: ecs,
       async idle(timeoutMs = 60_000) {
         const deadline = Date.now() + timeoutMs;
         let quietChecks = 0;

@@ -117,6 +117,11 @@ export class EcsRunner {
     return this.children.size;
   }
 
+  /** Their process ids (each is its process group's leader): what a test kills to crash a task. */
+  get pids(): number[] {
+    return [...this.children].flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
   /** A task definition by family, `family:revision`, or ARN. */
   find(ref: string): LocalTaskDefinition {
     const family = ref.includes('/') ? (ref.split('/').pop() ?? ref) : ref;

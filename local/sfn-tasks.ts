@@ -146,8 +146,12 @@ async function runEcsTask(
       }),
     );
   } catch (error) {
-    if (!(error instanceof TaskEnded))
-      throw statesError('ECS.InvalidParameterException', (error as Error).message);
+    if (!(error instanceof TaskEnded)) {
+      // An ECS API error (e.g. ThrottlingException) surfaces as `ECS.<name>`, as Step Functions names it.
+      const name = (error as Error).name;
+      const ecsError = /^[A-Z]\w*Exception$/.test(name) ? name : 'InvalidParameterException';
+      throw statesError(`ECS.${ecsError}`, (error as Error).message);
+    }
     if (error.reason === 'timeout' || error.reason === 'heartbeat') throw await statesTimeout(error.message);
     throw statesError('States.TaskFailed', error.message);
   }

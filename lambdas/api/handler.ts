@@ -7,6 +7,7 @@ import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
+import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
@@ -54,6 +55,11 @@ const router = createApiRouter({
     queue,
     presets,
     config,
+    video: config.videoStateMachineArn
+      ? new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn })
+      : undefined,
+    onStopFailed: (error, job) =>
+      logger.error('cancelled, but could not stop the transcode', { error, jobId: job.jobId }),
   }),
   auth: new ApiKeyAuthenticator(apiKeys),
   webhooks: new WebhookService({ ...webhookAdapters(config), stage: config.stage }),

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
 import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { ingest } from '../../src/jobs/ingest.js';
@@ -24,6 +25,14 @@ const deps = {
   maxUploadBytes: config.maxUploadBytes,
   leaseMs: config.jobLeaseMs,
   hashIndex: new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
+  // Video and audio uploads start a transcode execution instead of being processed here.
+  video: config.videoStateMachineArn
+    ? {
+        orchestrator: new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn }),
+        leaseMs: config.videoLeaseMs,
+        maxBytes: config.maxVideoUploadBytes,
+      }
+    : undefined,
 };
 
 /** Retryable failures come back after 30 s, 1, 2, 4, 8 min… (equal jitter), capped at the visibility timeout. */

@@ -110,6 +110,8 @@ export class Storage extends Construct {
       ],
       lifecycleRules: [
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // The transcoder's per-attempt result documents, read once by the finalize step.
+        { id: 'expire-transcode-results', prefix: 'work/', expiration: Duration.days(7) },
         ...versionRules,
       ],
     });

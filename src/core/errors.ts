@@ -29,6 +29,10 @@ export const ErrorCodes = {
   RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',
   // terminal after retries
   RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  /** The transcoder task kept failing (crashed, killed, could not start) after the state machine's retries. */
+  TRANSCODE_FAILED: 'TRANSCODE_FAILED',
+  /** The transcoder task ran past its time limit. */
+  TRANSCODE_TIMEOUT: 'TRANSCODE_TIMEOUT',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VideoRequest } from '../media/video/plan.js';
 import type { ErrorCode } from './errors.js';
 
 export const JobStatus = {
@@ -180,6 +181,11 @@ const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
 export const JobRequest = z
   .object({
     outputs: Outputs.default({ preset: 'web' }),
+    /**
+     * What a video or audio source becomes (presets mobile/web/hls, or output specs). Used only when the
+     * uploaded bytes turn out to be video or audio; default { preset: 'web' }. `outputs` is for images.
+     */
+    video: VideoRequest.optional(),
     priority: Priority.default('normal'),
     metadataPolicy: MetadataPolicy.default('strip'),
     webhookUrl: z.url({ protocol: /^https$/ }).optional(),
@@ -208,13 +214,24 @@ export interface SourceObject {
   etag?: string;
 }
 
+/**
+ * One stored output. Images: one file each, always with dimensions. Video outputs (`kind` set) list one
+ * record per deliverable file (a playlist's key names the playlist; its segments sit beside it), with
+ * dimensions only for pictures.
+ */
 export interface OutputRecord {
   name: string;
   key: string;
   format: string;
-  width: number;
-  height: number;
+  width?: number;
+  height?: number;
   bytes: number;
+  /** Video outputs: mp4, webm, hls, dash, poster, thumbnails, audio. */
+  kind?: string;
+  /** Which part of a multi-file output: '720p', 'master', 'manifest', 'thumb-003', 'sprite', 'vtt'. */
+  rendition?: string;
+  codec?: string;
+  durationSeconds?: number;
 }
 
 /** Selected EXIF fields of the source (never GPS, never maker notes or serial numbers). */
@@ -242,6 +259,14 @@ export interface SourceMetadata {
   frames?: number;
   exif?: SourceExif;
   bytes: number;
+  /** Video and audio sources (from ffprobe): duration, codecs, rotation a player applies, frame rate. */
+  durationSeconds?: number;
+  videoCodec?: string;
+  rotation?: number;
+  frameRate?: number;
+  variableFrameRate?: boolean;
+  audioCodec?: string;
+  audioChannels?: number;
   /** What the magic bytes say, and what the client declared (they may disagree; the bytes win). */
   detectedType?: string;
   declaredType?: string;
@@ -306,6 +331,10 @@ export interface Job {
    * ends and the batch callback returns it. Internal; never in views or events.
    */
   batchTaskToken?: string;
+  /** Video/audio jobs: the Step Functions execution transcoding this attempt (cancel stops it). */
+  executionArn?: string;
+  /** While a transcode runs: its estimated seconds left (from ffmpeg's speed). */
+  etaSeconds?: number;
 }
 
 export interface JobBatchLink {

@@ -30,6 +30,17 @@ export const uploadKey = (tenant: string, jobId: string, fileName: string, prior
 export const outputKey = (tenant: string, jobId: string, outputName: string, ext: string) =>
   `${tenantPrefix(tenant)}jobs/${jobId}/${outputName}.${ext}`;
 
+/** Everything a job writes to the outputs bucket (a failed or cancelled video job's partial outputs are deleted by it). */
+export const jobOutputsPrefix = (tenant: string, jobId: string) => `${tenantPrefix(tenant)}jobs/${jobId}/`;
+
+/** A video output file: `relativePath` as the transcoder wrote it (e.g. `hls/720p/seg_001.m4s`). */
+export const videoOutputKey = (tenant: string, jobId: string, relativePath: string) =>
+  `${jobOutputsPrefix(tenant, jobId)}${relativePath}`;
+
+/** The transcoder's result document for one attempt (outputs or the input error), read by the finalize step. */
+export const transcodeResultKey = (tenant: string, jobId: string, attempt: number) =>
+  `work/${tenantPrefix(tenant)}${jobId}/transcode-${attempt}.json`;
+
 export function parseUploadKey(
   key: string,
 ): { priority: Priority; tenant: string; jobId: string; fileName: string } | undefined {

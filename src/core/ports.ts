@@ -28,6 +28,21 @@ export interface TransitionOptions {
 export interface ProgressOptions {
   /** The progress milestone this update crosses (the caller knows its previous progress): records a progress event. */
   milestone?: ProgressMilestone;
+  /** Seconds left, stored with the progress (video transcodes). */
+  etaSeconds?: number;
+}
+
+/**
+ * Runs a video/audio job's transcode outside the worker (Step Functions + a Fargate task in AWS). One
+ * execution per job attempt, named after the job, so a duplicate start is a no-op.
+ */
+export interface VideoOrchestrator {
+  /** The execution ARN `start` will use for this attempt (recorded on the job before starting). */
+  executionArnFor(jobId: string, attempt: number): string;
+  /** Starts it; an execution of that name already running is success. */
+  start(job: { tenant: string; jobId: string; attempt: number }): Promise<string>;
+  /** Stops it (and with it the task); a finished or unknown execution is not an error. */
+  stop(executionArn: string, cause: string): Promise<void>;
 }
 
 export interface ListPage {
@@ -129,6 +144,10 @@ export interface ObjectStore {
     expiresInSeconds: number;
   }): Promise<PresignedPost>;
   presignGet(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
+  /** Streams the object into a local file (video sources: never whole in memory); returns its size. */
+  download(bucket: string, key: string, path: string, options?: { signal?: AbortSignal }): Promise<number>;
+  /** Deletes every object under the prefix; returns how many. */
+  deletePrefix(bucket: string, prefix: string): Promise<number>;
 }
 
 /** Hands a job to the workers (the ingest queue in AWS). */

@@ -24,6 +24,17 @@ const ConfigSchema = z.object({
   STAGE: z.string().min(1).default('dev'),
   BATCH_STATE_MACHINE_ARN: z.string().min(1).optional(),
   BATCH_SCHEDULER_ROLE_ARN: z.string().min(1).optional(),
+  VIDEO_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  MAX_VIDEO_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
+  VIDEO_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3600),
 });
 
 export interface PipelineConfig {
@@ -47,6 +58,11 @@ export interface PipelineConfig {
   /** The batch state machine (the api starts it) and the role EventBridge Scheduler uses for `startAt`. */
   batchStateMachineArn?: string;
   batchSchedulerRoleArn?: string;
+  /** The video state machine: set on deployments that transcode video (the worker starts it, the api stops it). */
+  videoStateMachineArn?: string;
+  maxVideoUploadBytes: number;
+  /** How long a routed video job keeps its claim: its execution's time limit plus slack. */
+  videoLeaseMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
@@ -70,6 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig
     stage: c.STAGE,
     batchStateMachineArn: c.BATCH_STATE_MACHINE_ARN,
     batchSchedulerRoleArn: c.BATCH_SCHEDULER_ROLE_ARN,
+    videoStateMachineArn: c.VIDEO_STATE_MACHINE_ARN,
+    maxVideoUploadBytes: c.MAX_VIDEO_UPLOAD_BYTES,
+    videoLeaseMs: c.VIDEO_LEASE_SECONDS * 1000,
     queueUrls:
       c.QUEUE_URL_URGENT && c.QUEUE_URL_HIGH && c.QUEUE_URL_NORMAL && c.QUEUE_URL_LOW
         ? {

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { type Job, type JobRequest, SubmitJobRequest, UploadRequest } from '../core/job.js';
-import { isUnderTenant, uploadKey } from '../core/keys.js';
+import { isUnderTenant, jobOutputsPrefix, uploadKey } from '../core/keys.js';
 import {
   ConditionFailedError,
   type JobQueue,
   type JobStore,
   type ObjectStore,
   type PresignedPost,
+  type VideoOrchestrator,
 } from '../core/ports.js';
 import { admitTenant, checkIdempotencyKey } from './admission.js';
 import { ApiProblem, parseOrProblem } from './api-problem.js';
@@ -21,10 +22,16 @@ export interface JobServiceDeps {
   queue: JobQueue;
   presets: PresetService;
   config: PipelineConfig;
+  /** Video deployments: accepts video/audio uploads; a cancel stops the job's transcode. */
+  video?: VideoOrchestrator;
+  onStopFailed?: (error: unknown, job: Job) => void;
   now?: () => number;
 }
 
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif|avif|heic|heif|tiff)$/;
+/** Declared types a video deployment accepts (the bytes still decide: the worker sniffs, ffprobe checks). */
+const VIDEO_TYPES =
+  /^(video\/(mp4|quicktime|webm|x-matroska|x-msvideo|mp2t|x-flv|ogg)|audio\/(mp4|mpeg|aac|wav|x-wav|flac|ogg|opus|webm))$/;
 
 /** The HTTP API's use cases. Every call is scoped to the tenant the API key resolved to. */
 export class JobService {
@@ -38,17 +45,14 @@ export class JobService {
   async createUpload(tenant: string, body: unknown, idempotencyKey?: string) {
     const request = parseOrProblem(UploadRequest, body);
     const { config } = this.deps;
-    if (request.size > config.maxUploadBytes) {
-      throw ApiProblem.of(
-        413,
-        'Upload too large',
-        `size ${request.size} exceeds ${config.maxUploadBytes} bytes`,
-        {
-          code: 'OBJECT_TOO_LARGE',
-        },
-      );
+    const isVideo = this.deps.video !== undefined && VIDEO_TYPES.test(request.contentType);
+    const maxBytes = isVideo ? config.maxVideoUploadBytes : config.maxUploadBytes;
+    if (request.size > maxBytes) {
+      throw ApiProblem.of(413, 'Upload too large', `size ${request.size} exceeds ${maxBytes} bytes`, {
+        code: 'OBJECT_TOO_LARGE',
+      });
     }
-    if (!IMAGE_TYPES.test(request.contentType)) {
+    if (!isVideo && !IMAGE_TYPES.test(request.contentType)) {
       throw ApiProblem.of(415, 'Unsupported media type', `${request.contentType} is not an accepted type`, {
         code: 'UNSUPPORTED_MEDIA_TYPE',
       });
@@ -143,13 +147,35 @@ export class JobService {
     const job = await this.mustGet(tenant, jobId);
     try {
       const cancelled = await this.deps.jobs.transition(tenant, jobId, 'CANCELLED', {
-        set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
+        set: {
+          stage: 'cancelled',
+          etaSeconds: undefined,
+          completedAt: new Date(this.now()).toISOString(),
+        },
       });
+      if (job.status === 'PROCESSING' && cancelled.executionArn) await this.stopTranscode(cancelled);
       return this.view(cancelled);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       const current = (await this.deps.jobs.get(tenant, jobId)) ?? job;
       throw ApiProblem.of(409, 'Job not cancellable', `job is ${current.status}`, { code: 'INVALID_STATE' });
+    }
+  }
+
+  /**
+   * Stops the execution (Step Functions stops its ECS task) and removes what the task had uploaded. The
+   * CANCELLED write already happened and is what counts: if stopping fails, the task runs to its end and
+   * its finalize step, refused by the conditional write, deletes the files (video-finalize.ts). So a
+   * failure here is reported through `onStopFailed` and the cancel still succeeds.
+   */
+  private async stopTranscode(job: Job): Promise<void> {
+    const { video, objects, config } = this.deps;
+    if (!video || !job.executionArn) return;
+    try {
+      await video.stop(job.executionArn, `job ${job.jobId} cancelled`);
+      await objects.deletePrefix(config.outputsBucket, jobOutputsPrefix(job.tenant, job.jobId));
+    } catch (error) {
+      this.deps.onStopFailed?.(error, job);
     }
   }
 

@@ -18,11 +18,13 @@ export async function jobView(job: Job, objects: ObjectStore, outputsBucket: str
     status: job.status,
     stage: job.stage,
     progress: job.progress,
+    etaSeconds: job.status === 'PROCESSING' ? job.etaSeconds : undefined,
     priority: job.request.priority,
     batch: job.batch
       ? { id: job.batch.batchId, ref: job.batch.ref, dependsOn: job.batch.dependsOn }
       : undefined,
     outputsRequested: job.request.outputs,
+    videoRequested: job.request.video,
     metadataPolicy: job.request.metadataPolicy,
     metadata: job.request.metadata,
     source: { key: job.source.key, size: job.source.size, contentType: job.source.contentType },

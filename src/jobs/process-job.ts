@@ -4,7 +4,12 @@ import { ErrorCodes, inputError, type PipelineError, toPipelineError } from '../
 import { progressMilestone } from '../core/events.js';
 import { type Job, type OutputRecord, OutputSpec } from '../core/job.js';
 import { outputKey } from '../core/keys.js';
-import { ConditionFailedError, type JobStore, type ObjectStore } from '../core/ports.js';
+import {
+  ConditionFailedError,
+  type JobStore,
+  type ObjectStore,
+  type VideoOrchestrator,
+} from '../core/ports.js';
 import { resolveOutputs } from '../core/presets.js';
 import type { NearDuplicateIndex } from '../core/similarity/near-duplicates.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
@@ -20,6 +25,11 @@ export interface ProcessDeps {
   imageLimits?: ImageLimits;
   /** The tenant's near-duplicate index; without it hashes are computed but no duplicates looked up. */
   hashIndex?: NearDuplicateIndex;
+  /**
+   * Where video and audio sources go (a Step Functions execution per attempt). Without it they fail with
+   * UNSUPPORTED_MEDIA_TYPE, as images-only deployments did.
+   */
+  video?: { orchestrator: VideoOrchestrator; leaseMs: number; maxBytes: number };
   now?: () => number;
 }
 
@@ -28,6 +38,7 @@ export type ProcessOutcome =
   | { result: 'failed'; job: Job; error: PipelineError }
   | { result: 'already-terminal'; job: Job }
   | { result: 'cancelled-meanwhile'; jobId: string }
+  | { result: 'transcoding'; job: Job; executionArn: string }
   | { result: 'duplicate-in-flight'; jobId: string }
   | { result: 'not-found'; jobId: string };
 
@@ -65,7 +76,10 @@ export async function processJob(
   }
 
   try {
-    const rendered = await render(deps, job);
+    const detected = await checkSource(deps, job);
+    if (deps.video && (detected.kind === 'video' || detected.kind === 'audio'))
+      return await startTranscode(deps, deps.video, job);
+    const rendered = await render(deps, job, detected);
     const outcome = await finish(deps, job, {
       status: 'COMPLETED',
       // error: undefined removes what a retryable failure of an earlier attempt recorded.
@@ -118,21 +132,64 @@ export async function processJob(
   }
 }
 
-async function render(
-  deps: ProcessDeps,
-  job: Job,
-): Promise<Pick<Job, 'outputs' | 'sourceMetadata' | 'placeholder' | 'hashes' | 'duplicates'>> {
+/** Size limits and the magic bytes: what the source is, before any decoder sees it. */
+async function checkSource(deps: ProcessDeps, job: Job): Promise<ReturnType<typeof sniff>> {
   const { bucket, key } = job.source;
   const head = await deps.objects.head(bucket, key);
   if (!head) throw inputError(ErrorCodes.SOURCE_NOT_FOUND, `source object ${key} does not exist`);
   if (head.size === 0) throw inputError(ErrorCodes.EMPTY_OBJECT, 'source object is empty (0 bytes)');
-  if (head.size > deps.maxUploadBytes) {
+  const detected = sniff(await deps.objects.readRange(bucket, key, 0, SNIFF_BYTES - 1));
+  const timeBased = detected.kind === 'video' || detected.kind === 'audio';
+  const limit = timeBased && deps.video ? deps.video.maxBytes : deps.maxUploadBytes;
+  if (head.size > limit)
+    throw inputError(ErrorCodes.OBJECT_TOO_LARGE, `source is ${head.size} bytes, over ${limit}`);
+  return detected;
+}
+
+/**
+ * Hands a video/audio job to its orchestrator: the job records the execution first (so a cancel can stop
+ * it) and keeps its claim for as long as an execution may run, so a duplicate upload event finds it in
+ * flight instead of starting a second attempt. The execution's tasks write progress and the end state.
+ */
+async function startTranscode(
+  deps: ProcessDeps,
+  video: NonNullable<ProcessDeps['video']>,
+  job: Job,
+): Promise<ProcessOutcome> {
+  const now = deps.now ?? Date.now;
+  const executionArn = video.orchestrator.executionArnFor(job.jobId, job.attempt);
+  let updated: Job;
+  try {
+    updated = await deps.jobs.transition(job.tenant, job.jobId, 'PROCESSING', {
+      attempt: job.attempt,
+      set: {
+        stage: 'transcode-queued',
+        executionArn,
+        leaseUntil: now() + video.leaseMs,
+        sourceMetadata: undefined,
+      },
+      event: null,
+    });
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return { result: 'cancelled-meanwhile', jobId: job.jobId };
+    throw error;
+  }
+  await video.orchestrator.start({ tenant: job.tenant, jobId: job.jobId, attempt: job.attempt });
+  return { result: 'transcoding', job: updated, executionArn };
+}
+
+async function render(
+  deps: ProcessDeps,
+  job: Job,
+  detected: ReturnType<typeof sniff>,
+): Promise<Pick<Job, 'outputs' | 'sourceMetadata' | 'placeholder' | 'hashes' | 'duplicates'>> {
+  const { bucket, key } = job.source;
+  if (detected.kind === 'playlist') {
     throw inputError(
-      ErrorCodes.OBJECT_TOO_LARGE,
-      `source is ${head.size} bytes, over ${deps.maxUploadBytes}`,
+      ErrorCodes.PLAYLIST_NOT_ALLOWED,
+      'content is a text playlist, not media: playlists are never opened (they can point anywhere)',
     );
   }
-  const detected = sniff(await deps.objects.readRange(bucket, key, 0, SNIFF_BYTES - 1));
   if (detected.kind !== 'image') {
     throw inputError(
       ErrorCodes.UNSUPPORTED_MEDIA_TYPE,

@@ -409,6 +409,8 @@ describe('MediaPipeline stack (dev)', () => {
         'WEBHOOK_SECRETS_KEY_ID',
         'BATCH_STATE_MACHINE_ARN',
         'BATCH_SCHEDULER_ROLE_ARN',
+        'VIDEO_STATE_MACHINE_ARN',
+        'MAX_VIDEO_UPLOAD_BYTES',
       ].sort(),
     );
     const batchFunction = [
@@ -434,7 +436,13 @@ describe('MediaPipeline stack (dev)', () => {
         'JOB_LEASE_SECONDS',
         'EVENT_BUS_NAME',
         'INGEST_VISIBILITY_SECONDS',
+        'VIDEO_STATE_MACHINE_ARN',
+        'VIDEO_LEASE_SECONDS',
+        'MAX_VIDEO_UPLOAD_BYTES',
       ].sort(),
+    );
+    expect(keys(ENTRIES.videoTasks)).toEqual(
+      [...common, 'UPLOADS_BUCKET', 'OUTPUTS_BUCKET', 'JOBS_TABLE', 'EVENT_BUS_NAME'].sort(),
     );
     expect(keys(ENTRIES.deadLetter)).toEqual(
       [...common, 'UPLOADS_BUCKET', 'OUTPUTS_BUCKET', 'JOBS_TABLE', 'EVENT_BUS_NAME'].sort(),

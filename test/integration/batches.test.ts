@@ -53,6 +53,8 @@ beforeAll(async () => {
     maxUploadBytes: 1024,
     uploadUrlTtlSeconds: 60,
     jobLeaseMs: 60_000,
+    maxVideoUploadBytes: 1024 * 1024,
+    videoLeaseMs: 3_600_000,
     maxActiveJobsPerTenant: 100,
     stage: 'dev',
   };

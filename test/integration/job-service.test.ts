@@ -36,6 +36,8 @@ beforeAll(async () => {
     maxUploadBytes: 1024 * 1024,
     uploadUrlTtlSeconds: 60,
     jobLeaseMs: 60_000,
+    maxVideoUploadBytes: 1024 * 1024,
+    videoLeaseMs: 3_600_000,
     maxActiveJobsPerTenant: LIMIT,
     stage: 'dev',
   };

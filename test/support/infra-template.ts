@@ -26,6 +26,7 @@ export const ENTRIES = {
   sweeper: 'lambdas/outbox-sweeper/handler.ts',
   batchTasks: 'lambdas/batch-tasks/handler.ts',
   batchCallback: 'lambdas/batch-callback/handler.ts',
+  videoTasks: 'lambdas/video-tasks/handler.ts',
 } as const;
 
 export const ofType = (resources: Resources, type: string) =>

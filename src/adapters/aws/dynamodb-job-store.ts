@@ -349,6 +349,11 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       ':updatedAt': stamp,
     };
     const sets = ['#progress = :progress', '#stage = :stage', '#updatedAt = :updatedAt'];
+    if (options.etaSeconds !== undefined && Number.isFinite(options.etaSeconds)) {
+      names['#eta'] = 'etaSeconds';
+      values[':eta'] = Math.max(0, Math.round(options.etaSeconds));
+      sets.push('#eta = :eta');
+    }
     if (options.milestone !== undefined) {
       const entry: OutboxEntry = {
         type: 'media.job.progress',

@@ -1,8 +1,12 @@
+import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
+  DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -130,6 +134,47 @@ export class S3ObjectStore implements ObjectStore {
       leavePartsOnError: false,
     });
     await upload.done();
+  }
+
+  async download(
+    bucket: string,
+    key: string,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<number> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: options.signal,
+      });
+      let bytes = 0;
+      const body = out.Body as Readable;
+      body.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      await pipeline(body, createWriteStream(path), { signal: options.signal });
+      return bytes;
+    } catch (error) {
+      throw mapMissing(error, bucket, key);
+    }
+  }
+
+  async deletePrefix(bucket: string, prefix: string): Promise<number> {
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+      if (keys.length) {
+        await this.client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }),
+        );
+        deleted += keys.length;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return deleted;
   }
 
   async presignPost(input: {

@@ -1,0 +1,360 @@
+import { type CfnResource, Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  FlowLogDestination,
+  GatewayVpcEndpointAwsService,
+  InterfaceVpcEndpointAwsService,
+  Peer,
+  Port,
+  SecurityGroup,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
+import {
+  Cluster,
+  type ContainerDefinition,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  FargatePlatformVersion,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import {
+  DefinitionBody,
+  Fail,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { EcsFargateLaunchTarget, EcsRunTask, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct, type IConstruct } from 'constructs';
+import type { StageConfig } from '../config.js';
+import { setContainerEntry } from '../container-entry.js';
+import { PROJECT_ROOT } from '../paths.js';
+import { PipelineFunction } from './pipeline-function.js';
+import { acknowledgeVideoNag, acknowledgeVideoStop } from './video-nag.js';
+
+export const TRANSCODER_CONTAINER = 'transcoder';
+export const TRANSCODER_ENTRY = 'containers/transcoder/main.ts';
+
+/** What the transcoder's image is built from: the project minus everything the image does not need. */
+const IMAGE_EXCLUDES = [
+  'node_modules',
+  'cdk.out',
+  '.git',
+  'test',
+  'bench',
+  'docs',
+  'local',
+  'coverage',
+  '*.log',
+];
+
+export interface VideoProps {
+  config: StageConfig;
+  table: ITable;
+  uploads: IBucket;
+  outputs: IBucket;
+  bus: IEventBus;
+  environment: Record<string, string>;
+}
+
+/**
+ * Video and audio jobs: one Standard execution per job attempt (started by the ingest worker, named after
+ * the job). `Transcode` runs the transcoder (ffmpeg) as an ECS Fargate task and waits for it (runTask.sync);
+ * `Finalize` records its outputs (COMPLETED) or its input error (FAILED); `MarkFailed` is the Catch of both.
+ * The task runs in isolated subnets: no internet route, only the VPC endpoints of the AWS services it uses.
+ */
+export class Video extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly tasks: PipelineFunction;
+  readonly taskDefinition: FargateTaskDefinition;
+  readonly container: ContainerDefinition;
+  readonly cluster: Cluster;
+  readonly vpc: Vpc;
+  readonly logGroup: LogGroup;
+  readonly taskLogGroup: LogGroup;
+  /** How long one execution may run: every attempt at its timeout, plus the waits between them. */
+  readonly executionTimeout: Duration;
+  private readonly outputs: IBucket;
+
+  constructor(scope: Construct, id: string, props: VideoProps) {
+    super(scope, id);
+    const { config } = props;
+    this.outputs = props.outputs;
+    const stateMachineName = `media-pipeline-${config.stage}-video`;
+    const attempts = 1 + config.video.taskFailedRetries;
+    this.executionTimeout = Duration.minutes(config.video.taskTimeoutMinutes * attempts + 30);
+
+    this.vpc = this.network(config);
+    this.cluster = new Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      clusterName: `media-pipeline-${config.stage}-video`,
+      containerInsightsV2: ContainerInsights.ENABLED,
+    });
+    const taskSecurityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description:
+        'Transcoder tasks: HTTPS out to the VPC endpoints only (the subnets have no internet route).',
+      allowAllOutbound: false,
+    });
+    taskSecurityGroup.addEgressRule(Peer.ipv4(this.vpc.vpcCidrBlock), Port.tcp(443), 'interface endpoints');
+    // S3 and DynamoDB are gateway endpoints: reached through the route table, at AWS addresses.
+    taskSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'S3/DynamoDB gateway endpoints');
+
+    this.taskLogGroup = new LogGroup(this, 'TaskLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.taskDefinition = this.transcoderTask(config, props);
+    this.container = this.taskDefinition.findContainer(TRANSCODER_CONTAINER) as ContainerDefinition;
+
+    this.tasks = new PipelineFunction(this, 'Tasks', {
+      entry: 'lambdas/video-tasks/handler.ts',
+      description: 'Video state machine steps: finalize (outputs recorded, job COMPLETED) and fail.',
+      settings: config.video.tasks,
+      config,
+      environment: props.environment,
+    });
+    props.table.grantReadWriteData(this.tasks.function);
+    grantOutputs(this.tasks.function, props.outputs, { readResults: true });
+    props.bus.grantPutEventsTo(this.tasks.function);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(this.definition(config, taskSecurityGroup)),
+      timeout: this.executionTimeout,
+      tracingEnabled: true,
+      logs: {
+        destination: this.logGroup,
+        level: LogLevel.ALL,
+        includeExecutionData: config.video.logExecutionData,
+      },
+    });
+    (this.stateMachine.node.defaultChild as CfnResource).overrideLogicalId('VideoStateMachine');
+    acknowledgeVideoNag(this, {
+      tasksFunction: this.tasks.function,
+      outputs: props.outputs,
+      uploads: props.uploads,
+      taskDefinition: this.taskDefinition,
+    });
+  }
+
+  /** The ingest worker starts executions; the API stops them (cancel). */
+  grantStart(grantee: IGrantable): void {
+    this.stateMachine.grantStartExecution(grantee);
+  }
+
+  grantStop(grantee: IGrantable & IConstruct): void {
+    this.stateMachine.grantExecution(grantee, 'states:StopExecution');
+    acknowledgeVideoStop(grantee, this.stateMachine);
+    grantOutputs(grantee, this.outputs, {});
+  }
+
+  private network(config: StageConfig): Vpc {
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'transcode', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+      gatewayEndpoints: {
+        S3: { service: GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+    vpc.addFlowLog('FlowLogs', {
+      destination: FlowLogDestination.toCloudWatchLogs(
+        new LogGroup(this, 'FlowLogGroup', {
+          retention: config.logRetention,
+          removalPolicy: config.removalPolicy,
+        }),
+      ),
+    });
+    // Pulling the image, writing logs, publishing job events (the outbox publishes right after a write).
+    const endpoints = {
+      EcrApi: InterfaceVpcEndpointAwsService.ECR,
+      EcrDocker: InterfaceVpcEndpointAwsService.ECR_DOCKER,
+      Logs: InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+      Events: InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+    };
+    for (const [name, service] of Object.entries(endpoints))
+      vpc.addInterfaceEndpoint(name, { service, privateDnsEnabled: true, open: true });
+    return vpc;
+  }
+
+  private transcoderTask(config: StageConfig, props: VideoProps): FargateTaskDefinition {
+    const { cpu, memoryMiB, ephemeralStorageGiB } = config.video.task;
+    const task = new FargateTaskDefinition(this, 'TranscoderTask', {
+      family: `media-pipeline-${config.stage}-transcoder`,
+      cpu,
+      memoryLimitMiB: memoryMiB,
+      ephemeralStorageGiB,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.X86_64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+    task.addVolume({ name: 'scratch' });
+    const limits = config.video.limits;
+    const container = task.addContainer(TRANSCODER_CONTAINER, {
+      image: ContainerImage.fromAsset(PROJECT_ROOT, {
+        file: 'containers/transcoder/Dockerfile',
+        exclude: IMAGE_EXCLUDES,
+      }),
+      essential: true,
+      readonlyRootFilesystem: true,
+      user: 'node',
+      stopTimeout: Duration.seconds(30),
+      logging: LogDrivers.awsLogs({ streamPrefix: 'transcoder', logGroup: this.taskLogGroup }),
+      environment: {
+        ...props.environment,
+        SCRATCH_DIR: '/scratch',
+        VIDEO_MAX_DURATION_SECONDS: String(limits.maxDurationSeconds),
+        VIDEO_MAX_WIDTH: String(limits.maxWidth),
+        VIDEO_MAX_HEIGHT: String(limits.maxHeight),
+        VIDEO_MAX_FPS: String(limits.maxFps),
+        VIDEO_MAX_STREAMS: String(limits.maxStreams),
+        MAX_VIDEO_UPLOAD_BYTES: String(config.video.maxUploadBytes),
+        POWERTOOLS_SERVICE_NAME: 'media-pipeline-transcoder',
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+      },
+    });
+    container.addMountPoints({ containerPath: '/scratch', sourceVolume: 'scratch', readOnly: false });
+    setContainerEntry(task, TRANSCODER_ENTRY);
+    // Sources: presigned uploads (uploads/) and the tenants' own objects (t/); nothing else is read.
+    task.taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.uploads.arnForObjects('uploads/*'), props.uploads.arnForObjects('t/*')],
+      }),
+    );
+    grantOutputs(task.taskRole, props.outputs, { writeResults: true });
+    props.table.grantReadWriteData(task.taskRole);
+    props.bus.grantPutEventsTo(task.taskRole);
+    return task;
+  }
+
+  private definition(config: StageConfig, securityGroup: SecurityGroup) {
+    const ids = { 'tenant.$': '$.tenant', 'jobId.$': '$.jobId', 'attempt.$': '$.attempt' };
+    const retry = { interval: Duration.seconds(config.video.retryIntervalSeconds), backoffRate: 2 };
+    const transcode = new EcsRunTask(this, 'Transcode', {
+      integrationPattern: IntegrationPattern.RUN_JOB,
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      launchTarget: new EcsFargateLaunchTarget({ platformVersion: FargatePlatformVersion.LATEST }),
+      assignPublicIp: false,
+      subnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [securityGroup],
+      containerOverrides: [
+        {
+          containerDefinition: this.container,
+          environment: [
+            { name: 'JOB_TENANT', value: JsonPath.stringAt('$.tenant') },
+            { name: 'JOB_ID', value: JsonPath.stringAt('$.jobId') },
+            { name: 'JOB_ATTEMPT', value: JsonPath.format('{}', JsonPath.stringAt('$.attempt')) },
+          ],
+        },
+      ],
+      taskTimeout: Timeout.duration(Duration.minutes(config.video.taskTimeoutMinutes)),
+      resultPath: JsonPath.DISCARD,
+      comment:
+        'ffmpeg on Fargate: download, probe (limits), plan, one-decode transcode, upload, result document.',
+    });
+    // ECS refused to start it (API throttling, no Fargate capacity): nothing ran, retry patiently.
+    transcode.addRetry({
+      errors: ['ECS.AmazonECSException', 'ECS.ThrottlingException', 'ECS.ServerException'],
+      maxAttempts: config.video.capacityRetries,
+      maxDelay: Duration.minutes(5),
+      jitterStrategy: JitterType.FULL,
+      ...retry,
+    });
+    // The task ran and died (killed, out of memory, crashed): a fresh task starts over, a few times.
+    transcode.addRetry({
+      errors: ['States.TaskFailed'],
+      maxAttempts: config.video.taskFailedRetries,
+      jitterStrategy: JitterType.FULL,
+      ...retry,
+    });
+    const finalize = new LambdaInvoke(this, 'Finalize', {
+      lambdaFunction: this.tasks.function,
+      payload: TaskInput.fromObject({ action: 'finalize', ...ids }),
+      payloadResponseOnly: true,
+      resultPath: '$.finalized',
+      comment: 'COMPLETED with the outputs, or FAILED with the input error; a cancelled job rejects it.',
+    });
+    const markFailed = new LambdaInvoke(this, 'MarkFailed', {
+      lambdaFunction: this.tasks.function,
+      payload: TaskInput.fromObject({
+        action: 'fail',
+        ...ids,
+        'error.$': '$.failure.Error',
+        'cause.$': '$.failure.Cause',
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.failed',
+      comment: 'The job ends FAILED (TRANSCODE_FAILED / TRANSCODE_TIMEOUT); partial outputs deleted.',
+    });
+    for (const task of [finalize, markFailed])
+      task.addRetry({
+        errors: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'States.TaskFailed'],
+        maxAttempts: 6,
+        jitterStrategy: JitterType.FULL,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+      });
+    transcode.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    finalize.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    markFailed.next(new Fail(this, 'TranscodeFailed', { error: 'TranscodeFailed', cause: 'see the job' }));
+    return transcode.next(finalize).next(new Succeed(this, 'Done'));
+  }
+}
+
+/**
+ * Video outputs live under t/{tenant}/jobs/{jobId}/ and are written and, for a failed or cancelled job,
+ * deleted (listed by that prefix) there; the transcoder's result documents live under work/.
+ */
+function grantOutputs(
+  grantee: IGrantable,
+  outputs: IBucket,
+  options: { writeResults?: boolean; readResults?: boolean },
+): void {
+  const policy = grantee.grantPrincipal;
+  policy.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+      resources: [outputs.arnForObjects('t/*')],
+    }),
+  );
+  policy.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [outputs.bucketArn],
+      conditions: { StringLike: { 's3:prefix': ['t/*'] } },
+    }),
+  );
+  if (options.writeResults)
+    policy.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [outputs.arnForObjects('work/*')] }),
+    );
+  if (options.readResults)
+    policy.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [outputs.arnForObjects('work/*')] }),
+    );
+}

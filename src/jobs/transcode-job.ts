@@ -1,0 +1,231 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { ErrorCodes, inputError, PipelineError } from '../core/errors.js';
+import { progressMilestone } from '../core/events.js';
+import type { OutputRecord, SourceMetadata } from '../core/job.js';
+import { videoOutputKey } from '../core/keys.js';
+import type { JobStore, ObjectStore } from '../core/ports.js';
+import {
+  type MediaProbe,
+  planOutputs,
+  probeMedia,
+  type TranscodedOutput,
+  transcode,
+  type VideoLimits,
+  VideoRequest,
+} from '../media/video/index.js';
+
+/** What the transcoder task leaves for the state machine's finalize step (one document per attempt). */
+export type TranscodeResultDocument =
+  | { status: 'COMPLETED'; attempt: number; outputs: OutputRecord[]; sourceMetadata: SourceMetadata }
+  | { status: 'FAILED'; attempt: number; error: { code: string; message: string } }
+  /** The job moved on (cancelled, or a newer attempt owns it): nothing was done. */
+  | { status: 'SUPERSEDED'; attempt: number; reason: string };
+
+export interface TranscodeJobDeps {
+  jobs: JobStore;
+  objects: ObjectStore;
+  outputsBucket: string;
+  limits: VideoLimits;
+  /** Sources over this size are refused before downloading (OBJECT_TOO_LARGE). */
+  maxSourceBytes: number;
+  /** Scratch space (the task's ephemeral storage); one private folder per run, removed on every path. */
+  workRoot: string;
+  /** Aborted on SIGTERM (StopTask, cancel): ffmpeg is killed and the scratch folder removed. */
+  signal?: AbortSignal;
+  /** Fewest milliseconds between two progress writes (milestones are always written). Default 2 s. */
+  progressIntervalMs?: number;
+  /** Parallel uploads. Default 4. */
+  uploadConcurrency?: number;
+  now?: () => number;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.mp4': 'video/mp4',
+  '.m4s': 'video/iso.segment',
+  '.webm': 'video/webm',
+  '.m4a': 'audio/mp4',
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt',
+  '.ts': 'video/mp2t',
+};
+
+/** Progress bands of one run: download and probe are quick, ffmpeg is most of it, then the uploads. */
+const BAND = { downloaded: 3, probed: 5, transcoded: 90, uploaded: 99 } as const;
+
+/**
+ * The Fargate task's work for one job attempt: download the source, probe it against the stage's limits,
+ * plan the outputs from the job's request, run ffmpeg with monotonic progress (and an ETA) written to the
+ * job, upload every file. Input problems (not media, over a limit, a playlist) come back as a FAILED
+ * document; anything else throws, so the task exits non-zero and the state machine retries it.
+ */
+export async function runTranscodeJob(
+  deps: TranscodeJobDeps,
+  target: { tenant: string; jobId: string; attempt: number },
+): Promise<TranscodeResultDocument> {
+  const { tenant, jobId, attempt } = target;
+  const job = await deps.jobs.get(tenant, jobId);
+  if (job?.status !== 'PROCESSING' || job.attempt !== attempt)
+    return {
+      status: 'SUPERSEDED',
+      attempt,
+      reason: job ? `job is ${job.status} at attempt ${job.attempt}` : 'job not found',
+    };
+
+  await mkdir(deps.workRoot, { recursive: true });
+  const workDir = await mkdtemp(join(deps.workRoot, `transcode-${jobId}-`));
+  const progress = progressWriter(deps, target, job.progress);
+  try {
+    const request = VideoRequest.safeParse(job.request.video ?? { preset: 'web' });
+    if (!request.success)
+      throw inputError(ErrorCodes.INVALID_REQUEST, `video request: ${request.error.issues[0]?.message}`);
+
+    const { bucket, key } = job.source;
+    const head = await deps.objects.head(bucket, key);
+    if (!head) throw inputError(ErrorCodes.SOURCE_NOT_FOUND, `source object ${key} does not exist`);
+    if (head.size > deps.maxSourceBytes)
+      throw inputError(
+        ErrorCodes.OBJECT_TOO_LARGE,
+        `source is ${head.size} bytes, over ${deps.maxSourceBytes}`,
+      );
+    progress.report('downloading', 1);
+    // No extension: ffprobe must choose the demuxer from the bytes (and the allowlist), never from a name.
+    const sourcePath = join(workDir, 'source');
+    await deps.objects.download(bucket, key, sourcePath, { signal: deps.signal });
+    progress.report('probing', BAND.downloaded);
+
+    const probe = await probeMedia(sourcePath, deps.limits, { signal: deps.signal });
+    const plan = planOutputs(probe, request.data);
+    progress.report('transcoding', BAND.probed);
+
+    const result = await transcode(sourcePath, plan, join(workDir, 'out'), {
+      signal: deps.signal,
+      onProgress: (p) =>
+        progress.report(
+          'transcoding',
+          BAND.probed + ((BAND.transcoded - BAND.probed) * p.percent) / 100,
+          p.etaSeconds,
+        ),
+    });
+    progress.report('uploading', BAND.transcoded);
+    await uploadAll(deps, target, join(workDir, 'out'), result.files, (done) =>
+      progress.report(
+        'uploading',
+        BAND.transcoded + ((BAND.uploaded - BAND.transcoded) * done) / result.files.length,
+      ),
+    );
+    await progress.flush();
+    return {
+      status: 'COMPLETED',
+      attempt,
+      outputs: result.outputs.map((output) => outputRecord(tenant, jobId, output)),
+      sourceMetadata: sourceMetadata(probe, job.source.contentType),
+    };
+  } catch (error) {
+    await progress.flush();
+    if (error instanceof PipelineError && error.kind === 'input')
+      return { status: 'FAILED', attempt, error: { code: error.code, message: error.message } };
+    throw error;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Progress writes in order, at most one per interval (a milestone crossing always goes through). A write
+ * that loses its condition (the job was cancelled or taken over) aborts nothing here: the finalize step's
+ * conditional write is what rejects a late result.
+ */
+function progressWriter(
+  deps: TranscodeJobDeps,
+  target: { tenant: string; jobId: string; attempt: number },
+  start: number,
+) {
+  const now = deps.now ?? Date.now;
+  const interval = deps.progressIntervalMs ?? 2000;
+  let last = start;
+  let lastAt = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    report(stage: string, value: number, etaSeconds?: number) {
+      const progress = Math.min(99, Math.floor(value));
+      if (progress <= last) return;
+      const milestone = progressMilestone(last, progress);
+      if (milestone === undefined && now() - lastAt < interval) return;
+      last = progress;
+      lastAt = now();
+      chain = chain.then(() =>
+        deps.jobs
+          .reportProgress(target.tenant, target.jobId, target.attempt, stage, progress, {
+            milestone,
+            etaSeconds,
+          })
+          .catch((error: unknown) => deps.log?.('progress write failed', { error: String(error) })),
+      );
+    },
+    flush: () => chain,
+  };
+}
+
+async function uploadAll(
+  deps: TranscodeJobDeps,
+  target: { tenant: string; jobId: string },
+  dir: string,
+  files: readonly string[],
+  onUploaded: (count: number) => void,
+): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++] as string;
+      deps.signal?.throwIfAborted();
+      await deps.objects.write(
+        deps.outputsBucket,
+        videoOutputKey(target.tenant, target.jobId, file),
+        createReadStream(join(dir, file)),
+        CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      );
+      onUploaded(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.uploadConcurrency ?? 4, files.length) }, worker));
+}
+
+function outputRecord(tenant: string, jobId: string, output: TranscodedOutput): OutputRecord {
+  return {
+    name: output.name,
+    kind: output.kind,
+    key: videoOutputKey(tenant, jobId, output.path),
+    format: extname(output.path).slice(1) || output.kind,
+    ...(output.rendition ? { rendition: output.rendition } : {}),
+    ...(output.codec ? { codec: output.codec } : {}),
+    ...(output.width ? { width: output.width, height: output.height } : {}),
+    ...(output.durationSeconds !== undefined ? { durationSeconds: output.durationSeconds } : {}),
+    bytes: output.bytes,
+  };
+}
+
+function sourceMetadata(probe: MediaProbe, declaredType: string | undefined): SourceMetadata {
+  return {
+    format: probe.demuxer,
+    width: probe.video?.displayWidth ?? 0,
+    height: probe.video?.displayHeight ?? 0,
+    bytes: probe.sizeBytes,
+    durationSeconds: probe.durationSeconds,
+    ...(probe.video
+      ? {
+          videoCodec: probe.video.codec,
+          rotation: probe.video.rotation,
+          frameRate: probe.video.avgFrameRate,
+          variableFrameRate: probe.video.variableFrameRate,
+        }
+      : {}),
+    ...(probe.audio[0] ? { audioCodec: probe.audio[0].codec, audioChannels: probe.audio[0].channels } : {}),
+    declaredType,
+  };
+}
