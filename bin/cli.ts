@@ -18,7 +18,7 @@ const program = new Command('media-pipeline')
 program
   .command('upload')
   .argument('<files...>', 'files to upload')
-  .option('--preset <name>', 'output preset: web or thumbnail', 'web')
+  .option('--preset <name>', 'images: web, thumbnail, social, archive; video/audio: mobile, web, hls', 'web')
   .option('--priority <level>', 'urgent, high, normal or low', 'normal')
   .option('--wait', 'follow each job until it completes or fails', false)
   .action(async (files: string[], options: { preset: string; priority: string; wait: boolean }) => {

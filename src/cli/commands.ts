@@ -16,7 +16,31 @@ const CONTENT_TYPES: Record<string, string> = {
   '.heic': 'image/heic',
   '.tif': 'image/tiff',
   '.tiff': 'image/tiff',
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.webm': 'video/webm',
+  '.mkv': 'video/x-matroska',
+  '.m4a': 'audio/mp4',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/opus',
 };
+
+const VIDEO_PRESETS = new Set(['mobile', 'web', 'hls']);
+
+/** Image files ask for `outputs`; video and audio files for `video` (presets mobile, web, hls). */
+function outputsRequest(path: string, preset: string): Record<string, unknown> {
+  if (!/^(video|audio)\//.test(contentTypeFor(path))) return { outputs: { preset } };
+  if (!VIDEO_PRESETS.has(preset))
+    throw new Error(`video and audio files take --preset mobile, web or hls (got ${preset})`);
+  return { video: { preset } };
+}
+
+const eta = (job: JobView) =>
+  job.status === 'PROCESSING' && job.etaSeconds !== undefined ? ` (about ${job.etaSeconds}s left)` : '';
 
 export const contentTypeFor = (path: string) =>
   CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
@@ -58,7 +82,7 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
           fileName: basename(path),
           contentType: contentTypeFor(path),
           size,
-          outputs: { preset: options.preset },
+          ...outputsRequest(path, options.preset),
           priority: options.priority ?? 'normal',
         });
         const sent = await postFileToPresignedPost(
@@ -77,7 +101,7 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
           await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
           job = await api.call<JobView>('GET', `/jobs/${job.id}`);
           bar.update(50 + Math.floor(job.progress / 2), {
-            stage: `${job.status.toLowerCase()} ${job.stage}`,
+            stage: `${job.status.toLowerCase()} ${job.stage}${eta(job)}`,
           });
         }
         bar.update(100, { stage: job.status.toLowerCase() });
@@ -101,9 +125,8 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
     if (job.status === 'FAILED') failures++;
     if (job.error) console.log(`  error ${job.error.code}: ${job.error.detail}`);
     for (const output of job.outputs ?? []) {
-      console.log(
-        `  ${output.name}: ${output.key} (${output.width}x${output.height}, ${output.bytes} bytes)`,
-      );
+      const size = output.width ? `${output.width}x${output.height}, ` : '';
+      console.log(`  ${output.name}: ${output.key} (${size}${output.bytes} bytes)`);
       console.log(`    ${output.url}`);
     }
   }
