@@ -148,9 +148,11 @@ export class MediaPipelineStack extends Stack {
           'outbox-sweeper': this.events.sweeper.function,
           'batch-tasks': this.batches.tasks.function,
           'batch-callback': this.batches.callback.function,
+          'video-tasks': this.video.tasks.function,
         },
         webhooks: this.webhooks,
         batches: this.batches,
+        video: this.video,
       });
     }
 

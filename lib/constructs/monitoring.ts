@@ -15,6 +15,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
 import type { Batches } from './batches.js';
@@ -40,6 +41,8 @@ export interface MonitoringProps {
   removalPolicy: RemovalPolicy;
   /** The batch state machine and the DLQ of its job-ended callback target. */
   batches: Pick<Batches, 'stateMachine' | 'callbackDeadLetterQueue'>;
+  /** The video state machine: a failed or timed-out execution is a job the Catch step could not end. */
+  video: { stateMachine: IStateMachine };
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -153,6 +156,21 @@ export class Monitoring extends Construct {
           failed: props.batches.stateMachine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
           timedOut: props.batches.stateMachine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
           aborted: props.batches.stateMachine.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        period: FIVE_MINUTES,
+      }),
+      1,
+    );
+    alarm(
+      'VideoExecutionsFailed',
+      'A video execution failed or timed out: its transcode kept failing after the retries (the job is FAILED ' +
+        'with TRANSCODE_FAILED unless the failure step failed too; see the execution history). Cancels abort ' +
+        'executions and are not counted.',
+      new MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: props.video.stateMachine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          timedOut: props.video.stateMachine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
         },
         period: FIVE_MINUTES,
       }),

@@ -46,8 +46,8 @@ describe('monitoring (prod)', () => {
 
     const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
     // Ingest dead letters, backlog age, API 5xx, three webhook DLQs, failed batch executions, the batch
-    // callback DLQ, errors + throttles of eight functions.
-    expect(alarms).toHaveLength(24);
+    // callback DLQ, failed video executions, errors + throttles of nine functions.
+    expect(alarms).toHaveLength(27);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.TreatMissingData, id).toBe('notBreaching');
@@ -78,6 +78,10 @@ describe('monitoring (prod)', () => {
       Statistic: 'Sum',
       Threshold: 1,
     });
+    // Failed or timed-out video executions; aborted ones are cancels.
+    const video = byName['media-pipeline-prod-video-executions-failed'];
+    expect((video.Metrics as Json[]).find((m) => m.Expression)?.Expression).toBe('failed + timedOut');
+    expect(video).toMatchObject({ Threshold: 1 });
     for (const fn of [
       'api',
       'image-worker',
@@ -85,6 +89,7 @@ describe('monitoring (prod)', () => {
       'webhook-fanout',
       'webhook-dispatcher',
       'outbox-sweeper',
+      'video-tasks',
     ]) {
       expect(byName[`media-pipeline-prod-${fn}-errors`]).toMatchObject({
         MetricName: 'Errors',

@@ -572,7 +572,7 @@ describe('per-stage settings', () => {
       }
       // Dead letters, backlog age, API 5xx, the three webhook DLQs, failed batch executions and the batch
       // callback DLQ, and errors + throttles for each of the eight functions.
-      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 + 2 * 8 : 0);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 + 1 + 2 * 9 : 0);
     }
     expect(synthesized.prod.stack.stackName).toBe('MediaPipeline-prod');
   });
