@@ -42,6 +42,7 @@ import { EcsFargateLaunchTarget, EcsRunTask, LambdaInvoke } from 'aws-cdk-lib/aw
 import { Construct, type IConstruct } from 'constructs';
 import type { StageConfig } from '../config.js';
 import { setContainerEntry } from '../container-entry.js';
+import { acknowledgeBucketGrant } from '../nag.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { acknowledgeVideoNag, acknowledgeVideoStop } from './video-nag.js';
@@ -95,8 +96,7 @@ export class Video extends Construct {
     const { config } = props;
     this.outputs = props.outputs;
     const stateMachineName = `media-pipeline-${config.stage}-video`;
-    const attempts = 1 + config.video.taskFailedRetries;
-    this.executionTimeout = Duration.minutes(config.video.taskTimeoutMinutes * attempts + 30);
+    this.executionTimeout = videoExecutionTimeout(config);
 
     this.vpc = this.network(config);
     this.cluster = new Cluster(this, 'Cluster', {
@@ -130,6 +130,9 @@ export class Video extends Construct {
     });
     props.table.grantReadWriteData(this.tasks.function);
     grantOutputs(this.tasks.function, props.outputs, { readResults: true });
+    // The completed event it publishes carries presigned GET URLs of the outputs.
+    props.outputs.grantRead(this.tasks.function, 't/*');
+    acknowledgeBucketGrant(this.tasks, props.outputs, 'read', 't/*');
     props.bus.grantPutEventsTo(this.tasks.function);
 
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -281,7 +284,7 @@ export class Video extends Construct {
     transcode.addRetry({
       errors: ['ECS.AmazonECSException', 'ECS.ThrottlingException', 'ECS.ServerException'],
       maxAttempts: config.video.capacityRetries,
-      maxDelay: Duration.minutes(5),
+      maxDelay: Duration.seconds(MAX_CAPACITY_RETRY_DELAY_SECONDS),
       jitterStrategy: JitterType.FULL,
       ...retry,
     });
@@ -324,6 +327,28 @@ export class Video extends Construct {
     markFailed.next(new Fail(this, 'TranscodeFailed', { error: 'TranscodeFailed', cause: 'see the job' }));
     return transcode.next(finalize).next(new Succeed(this, 'Done'));
   }
+}
+
+/** Capacity retries wait at most this long each (Retry MaxDelaySeconds). */
+const MAX_CAPACITY_RETRY_DELAY_SECONDS = 300;
+
+/**
+ * The longest an execution may legitimately run: every task attempt at its timeout, the longest waits
+ * of both retry policies (exponential, capped for capacity), and 30 minutes for the Lambda steps. Past
+ * it, the execution times out and the job's claim expires soon after (VIDEO_LEASE_SECONDS).
+ */
+export function videoExecutionTimeout(config: StageConfig): Duration {
+  const { taskTimeoutMinutes, taskFailedRetries, capacityRetries, retryIntervalSeconds } = config.video;
+  const waits = (retries: number, cap: number) =>
+    Array.from({ length: retries }, (_, i) => Math.min(retryIntervalSeconds * 2 ** i, cap)).reduce(
+      (sum, seconds) => sum + seconds,
+      0,
+    );
+  const retryWaitSeconds =
+    waits(capacityRetries, MAX_CAPACITY_RETRY_DELAY_SECONDS) +
+    waits(taskFailedRetries, Number.POSITIVE_INFINITY);
+  const taskSeconds = taskTimeoutMinutes * 60 * (1 + taskFailedRetries);
+  return Duration.seconds(taskSeconds + Math.ceil(retryWaitSeconds) + 30 * 60);
 }
 
 /**

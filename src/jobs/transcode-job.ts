@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ErrorCodes, inputError, PipelineError } from '../core/errors.js';
 import { progressMilestone } from '../core/events.js';
@@ -53,6 +53,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.vtt': 'text/vtt',
   '.ts': 'video/mp2t',
 };
+
+const SINGLE_PUT_BYTES = 8 * 1024 * 1024;
 
 /** Progress bands of one run: download and probe are quick, ffmpeg is most of it, then the uploads. */
 const BAND = { downloaded: 3, probed: 5, transcoded: 90, uploaded: 99 } as const;
@@ -184,10 +186,13 @@ async function uploadAll(
     while (next < files.length) {
       const file = files[next++] as string;
       deps.signal?.throwIfAborted();
+      const path = join(dir, file);
+      // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
+      const body = (await stat(path)).size <= SINGLE_PUT_BYTES ? await readFile(path) : createReadStream(path);
       await deps.objects.write(
         deps.outputsBucket,
         videoOutputKey(target.tenant, target.jobId, file),
-        createReadStream(join(dir, file)),
+        body,
         CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       );
       onUploaded(++done);
