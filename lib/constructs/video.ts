@@ -1,15 +1,6 @@
 import { type CfnResource, Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import {
-  FlowLogDestination,
-  GatewayVpcEndpointAwsService,
-  InterfaceVpcEndpointAwsService,
-  Peer,
-  Port,
-  SecurityGroup,
-  SubnetType,
-  Vpc,
-} from 'aws-cdk-lib/aws-ec2';
+import { type SecurityGroup, SubnetType, type Vpc } from 'aws-cdk-lib/aws-ec2';
 import {
   Cluster,
   type ContainerDefinition,
@@ -46,6 +37,8 @@ import { acknowledgeBucketGrant } from '../nag.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { acknowledgeVideoNag, acknowledgeVideoStop } from './video-nag.js';
+import { TranscodeNetwork } from './video-network.js';
+import { grantOutputs, MAX_CAPACITY_RETRY_DELAY_SECONDS, videoExecutionTimeout } from './video-support.js';
 
 export const TRANSCODER_CONTAINER = 'transcoder';
 export const TRANSCODER_ENTRY = 'containers/transcoder/main.ts';
@@ -98,21 +91,14 @@ export class Video extends Construct {
     const stateMachineName = `media-pipeline-${config.stage}-video`;
     this.executionTimeout = videoExecutionTimeout(config);
 
-    this.vpc = this.network(config);
+    const network = new TranscodeNetwork(this, 'Network', { config });
+    this.vpc = network.vpc;
+    const taskSecurityGroup = network.taskSecurityGroup;
     this.cluster = new Cluster(this, 'Cluster', {
       vpc: this.vpc,
       clusterName: `media-pipeline-${config.stage}-video`,
       containerInsightsV2: ContainerInsights.ENABLED,
     });
-    const taskSecurityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
-      vpc: this.vpc,
-      description:
-        'Transcoder tasks: HTTPS out to the VPC endpoints only (the subnets have no internet route).',
-      allowAllOutbound: false,
-    });
-    taskSecurityGroup.addEgressRule(Peer.ipv4(this.vpc.vpcCidrBlock), Port.tcp(443), 'interface endpoints');
-    // S3 and DynamoDB are gateway endpoints: reached through the route table, at AWS addresses.
-    taskSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'S3/DynamoDB gateway endpoints');
 
     this.taskLogGroup = new LogGroup(this, 'TaskLogs', {
       retention: config.logRetention,
@@ -170,36 +156,6 @@ export class Video extends Construct {
     this.stateMachine.grantExecution(grantee, 'states:StopExecution');
     acknowledgeVideoStop(grantee, this.stateMachine);
     grantOutputs(grantee, this.outputs, {});
-  }
-
-  private network(config: StageConfig): Vpc {
-    const vpc = new Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'transcode', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
-      gatewayEndpoints: {
-        S3: { service: GatewayVpcEndpointAwsService.S3 },
-        DynamoDB: { service: GatewayVpcEndpointAwsService.DYNAMODB },
-      },
-    });
-    vpc.addFlowLog('FlowLogs', {
-      destination: FlowLogDestination.toCloudWatchLogs(
-        new LogGroup(this, 'FlowLogGroup', {
-          retention: config.logRetention,
-          removalPolicy: config.removalPolicy,
-        }),
-      ),
-    });
-    // Pulling the image, writing logs, publishing job events (the outbox publishes right after a write).
-    const endpoints = {
-      EcrApi: InterfaceVpcEndpointAwsService.ECR,
-      EcrDocker: InterfaceVpcEndpointAwsService.ECR_DOCKER,
-      Logs: InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-      Events: InterfaceVpcEndpointAwsService.EVENTBRIDGE,
-    };
-    for (const [name, service] of Object.entries(endpoints))
-      vpc.addInterfaceEndpoint(name, { service, privateDnsEnabled: true, open: true });
-    return vpc;
   }
 
   private transcoderTask(config: StageConfig, props: VideoProps): FargateTaskDefinition {
@@ -327,59 +283,4 @@ export class Video extends Construct {
     markFailed.next(new Fail(this, 'TranscodeFailed', { error: 'TranscodeFailed', cause: 'see the job' }));
     return transcode.next(finalize).next(new Succeed(this, 'Done'));
   }
-}
-
-/** Capacity retries wait at most this long each (Retry MaxDelaySeconds). */
-const MAX_CAPACITY_RETRY_DELAY_SECONDS = 300;
-
-/**
- * The longest an execution may legitimately run: every task attempt at its timeout, the longest waits
- * of both retry policies (exponential, capped for capacity), and 30 minutes for the Lambda steps. Past
- * it, the execution times out and the job's claim expires soon after (VIDEO_LEASE_SECONDS).
- */
-export function videoExecutionTimeout(config: StageConfig): Duration {
-  const { taskTimeoutMinutes, taskFailedRetries, capacityRetries, retryIntervalSeconds } = config.video;
-  const waits = (retries: number, cap: number) =>
-    Array.from({ length: retries }, (_, i) => Math.min(retryIntervalSeconds * 2 ** i, cap)).reduce(
-      (sum, seconds) => sum + seconds,
-      0,
-    );
-  const retryWaitSeconds =
-    waits(capacityRetries, MAX_CAPACITY_RETRY_DELAY_SECONDS) +
-    waits(taskFailedRetries, Number.POSITIVE_INFINITY);
-  const taskSeconds = taskTimeoutMinutes * 60 * (1 + taskFailedRetries);
-  return Duration.seconds(taskSeconds + Math.ceil(retryWaitSeconds) + 30 * 60);
-}
-
-/**
- * Video outputs live under t/{tenant}/jobs/{jobId}/ and are written and, for a failed or cancelled job,
- * deleted (listed by that prefix) there; the transcoder's result documents live under work/.
- */
-function grantOutputs(
-  grantee: IGrantable,
-  outputs: IBucket,
-  options: { writeResults?: boolean; readResults?: boolean },
-): void {
-  const policy = grantee.grantPrincipal;
-  policy.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-      resources: [outputs.arnForObjects('t/*')],
-    }),
-  );
-  policy.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [outputs.bucketArn],
-      conditions: { StringLike: { 's3:prefix': ['t/*'] } },
-    }),
-  );
-  if (options.writeResults)
-    policy.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [outputs.arnForObjects('work/*')] }),
-    );
-  if (options.readResults)
-    policy.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [outputs.arnForObjects('work/*')] }),
-    );
 }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ErrorCodes, inputError, PipelineError } from '../core/errors.js';
 import { progressMilestone } from '../core/events.js';
@@ -79,6 +79,7 @@ export async function runTranscodeJob(
     };
 
   await mkdir(deps.workRoot, { recursive: true });
+  await removeStaleScratch(deps.workRoot, jobId);
   const workDir = await mkdtemp(join(deps.workRoot, `transcode-${jobId}-`));
   const progress = progressWriter(deps, target, job.progress);
   try {
@@ -138,6 +139,15 @@ export async function runTranscodeJob(
 }
 
 /**
+ * A killed run of the same job on this machine (locally; on Fargate each task has its own storage) leaves
+ * its folder behind: runs of one job never overlap (the next starts after the last one died), so it goes.
+ */
+async function removeStaleScratch(workRoot: string, jobId: string): Promise<void> {
+  const stale = (await readdir(workRoot)).filter((name) => name.startsWith(`transcode-${jobId}-`));
+  await Promise.all(stale.map((name) => rm(join(workRoot, name), { recursive: true, force: true })));
+}
+
+/**
  * Progress writes in order, at most one per interval (a milestone crossing always goes through). A write
  * that loses its condition (the job was cancelled or taken over) aborts nothing here: the finalize step's
  * conditional write is what rejects a late result.
@@ -188,7 +198,8 @@ async function uploadAll(
       deps.signal?.throwIfAborted();
       const path = join(dir, file);
       // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
-      const body = (await stat(path)).size <= SINGLE_PUT_BYTES ? await readFile(path) : createReadStream(path);
+      const body =
+        (await stat(path)).size <= SINGLE_PUT_BYTES ? await readFile(path) : createReadStream(path);
       await deps.objects.write(
         deps.outputsBucket,
         videoOutputKey(target.tenant, target.jobId, file),
