@@ -12,7 +12,6 @@ import { z } from 'zod';
 import { jobStore } from '../../lambdas/shared/job-store.js';
 import { logger } from '../../lambdas/shared/observability.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
-import { isTerminal } from '../../src/core/job.js';
 import { jobOutputsPrefix, transcodeResultKey } from '../../src/core/keys.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { runTranscodeJob } from '../../src/jobs/transcode-job.js';
@@ -84,9 +83,10 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (stop.signal.aborted) {
-      // Stopped (a cancel): the job is not ours to complete any more; leave no uploaded files behind.
+      // Stopped (a cancel, or the task timed out): nothing this run uploaded will be used (a retry uploads
+      // again), so leave none of it behind, unless the job moved on to another attempt or completed.
       const job = await jobs.get(tenant, jobId).catch(() => undefined);
-      if (job && job.attempt === attempt && isTerminal(job.status) && job.status !== 'COMPLETED')
+      if (job && job.attempt === attempt && job.status !== 'COMPLETED')
         await objects.deletePrefix(config.outputsBucket, jobOutputsPrefix(tenant, jobId)).catch(() => 0);
       logger.warn('transcode stopped', { status: job?.status });
       return 143;

@@ -29,6 +29,11 @@ const apiKeys = new DynamoDbJobStore({ tableName: config.jobsTable });
 const presets = new PresetService(new DynamoDbPresetStore({ tableName: config.jobsTable }));
 const objects = new S3ObjectStore();
 const queue = new SqsJobQueue({ queueUrls: config.queueUrls });
+const video = config.videoStateMachineArn
+  ? new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn })
+  : undefined;
+const onStopFailed = (error: unknown, job: { jobId: string }) =>
+  logger.error('cancelled, but could not stop the transcode', { error, jobId: job.jobId });
 const batches = config.batchStateMachineArn
   ? new BatchService({
       batches: new DynamoDbBatchStore({ tableName: config.jobsTable }),
@@ -41,6 +46,8 @@ const batches = config.batchStateMachineArn
         stateMachineArn: config.batchStateMachineArn,
         schedulerRoleArn: config.batchSchedulerRoleArn,
       }),
+      video,
+      onStopFailed,
     })
   : undefined;
 const router = createApiRouter({
@@ -55,11 +62,8 @@ const router = createApiRouter({
     queue,
     presets,
     config,
-    video: config.videoStateMachineArn
-      ? new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn })
-      : undefined,
-    onStopFailed: (error, job) =>
-      logger.error('cancelled, but could not stop the transcode', { error, jobId: job.jobId }),
+    video,
+    onStopFailed,
   }),
   auth: new ApiKeyAuthenticator(apiKeys),
   webhooks: new WebhookService({ ...webhookAdapters(config), stage: config.stage }),

@@ -41,11 +41,12 @@ export function grantOutputs(
       resources: [outputs.arnForObjects('t/*')],
     }),
   );
+  // Listing: deletePrefix, and a HEAD of a missing key answering 404 rather than 403.
   policy.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['s3:ListBucket'],
       resources: [outputs.bucketArn],
-      conditions: { StringLike: { 's3:prefix': ['t/*'] } },
+      conditions: { StringLike: { 's3:prefix': options.readResults ? ['t/*', 'work/*'] : ['t/*'] } },
     }),
   );
   if (options.writeResults)

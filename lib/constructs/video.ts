@@ -1,6 +1,7 @@
 import { type CfnResource, Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type SecurityGroup, SubnetType, type Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
   Cluster,
   type ContainerDefinition,
@@ -176,6 +177,8 @@ export class Video extends Construct {
       image: ContainerImage.fromAsset(PROJECT_ROOT, {
         file: 'containers/transcoder/Dockerfile',
         exclude: IMAGE_EXCLUDES,
+        // The task definition says X86_64: build that, also when deploying from an arm64 machine.
+        platform: Platform.LINUX_AMD64,
       }),
       essential: true,
       readonlyRootFilesystem: true,
@@ -202,6 +205,14 @@ export class Video extends Construct {
       new PolicyStatement({
         actions: ['s3:GetObject'],
         resources: [props.uploads.arnForObjects('uploads/*'), props.uploads.arnForObjects('t/*')],
+      }),
+    );
+    // So that a missing source is a 404 (SOURCE_NOT_FOUND), not a 403 (a crash, retried).
+    task.taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.uploads.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['uploads/*', 't/*'] } },
       }),
     );
     grantOutputs(task.taskRole, props.outputs, { writeResults: true });
@@ -238,7 +249,13 @@ export class Video extends Construct {
     });
     // ECS refused to start it (API throttling, no Fargate capacity): nothing ran, retry patiently.
     transcode.addRetry({
-      errors: ['ECS.AmazonECSException', 'ECS.ThrottlingException', 'ECS.ServerException'],
+      // AmazonECS.Unknown: RunTask answered with Failures (e.g. no Fargate capacity) rather than an error.
+      errors: [
+        'ECS.AmazonECSException',
+        'ECS.ThrottlingException',
+        'ECS.ServerException',
+        'AmazonECS.Unknown',
+      ],
       maxAttempts: config.video.capacityRetries,
       maxDelay: Duration.seconds(MAX_CAPACITY_RETRY_DELAY_SECONDS),
       jitterStrategy: JitterType.FULL,
@@ -263,8 +280,8 @@ export class Video extends Construct {
       payload: TaskInput.fromObject({
         action: 'fail',
         ...ids,
-        'error.$': '$.failure.Error',
-        'cause.$': '$.failure.Cause',
+        // The whole error object: a reference path to a missing Cause would fail the step itself.
+        'failure.$': '$.failure',
       }),
       payloadResponseOnly: true,
       resultPath: '$.failed',

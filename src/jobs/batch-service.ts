@@ -10,6 +10,7 @@ import {
   type JobQueue,
   type JobStore,
   type ObjectStore,
+  type VideoOrchestrator,
 } from '../core/ports.js';
 import { admitTenant, checkIdempotencyKey } from './admission.js';
 import { ApiProblem, parseOrProblem } from './api-problem.js';
@@ -18,6 +19,7 @@ import type { PipelineConfig } from './config.js';
 import { canonicalJson } from './job-service.js';
 import { jobView } from './job-view.js';
 import type { PresetService } from './preset-service.js';
+import { stopTranscode } from './video-cancel.js';
 
 export interface BatchServiceDeps {
   batches: BatchStore;
@@ -27,6 +29,9 @@ export interface BatchServiceDeps {
   presets: PresetService;
   orchestrator: BatchOrchestrator;
   config: PipelineConfig;
+  /** Video deployments: cancelling a transcoding job stops its execution (video-cancel.ts). */
+  video?: VideoOrchestrator;
+  onStopFailed?: (error: unknown, job: Job) => void;
   now?: () => number;
 }
 
@@ -172,11 +177,11 @@ export class BatchService {
   async cancelJob(tenant: string, batchId: string, jobId: string) {
     const job = await this.mustGetJob(tenant, batchId, jobId);
     try {
-      return this.jobView(
-        await this.deps.jobs.transition(tenant, jobId, 'CANCELLED', {
-          set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
-        }),
-      );
+      const cancelled = await this.deps.jobs.transition(tenant, jobId, 'CANCELLED', {
+        set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
+      });
+      await this.stopTranscode(cancelled);
+      return this.jobView(cancelled);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       throw ApiProblem.of(409, 'Job not cancellable', `job is ${job.status}`, { code: 'INVALID_STATE' });
@@ -275,11 +280,16 @@ export class BatchService {
     return jobs;
   }
 
+  private stopTranscode(job: Job): Promise<void> {
+    return stopTranscode({ ...this.deps, outputsBucket: this.deps.config.outputsBucket }, job);
+  }
+
   private async cancelQuietly(job: Job): Promise<void> {
     try {
-      await this.deps.jobs.transition(job.tenant, job.jobId, 'CANCELLED', {
+      const cancelled = await this.deps.jobs.transition(job.tenant, job.jobId, 'CANCELLED', {
         set: { stage: 'cancelled', completedAt: new Date(this.now()).toISOString() },
       });
+      await this.stopTranscode(cancelled);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { type Job, type JobRequest, SubmitJobRequest, UploadRequest } from '../core/job.js';
-import { isUnderTenant, jobOutputsPrefix, uploadKey } from '../core/keys.js';
+import { isUnderTenant, uploadKey } from '../core/keys.js';
 import {
   ConditionFailedError,
   type JobQueue,
@@ -15,6 +15,7 @@ import { ApiProblem, parseOrProblem } from './api-problem.js';
 import type { PipelineConfig } from './config.js';
 import { type JobView, jobView } from './job-view.js';
 import type { PresetService } from './preset-service.js';
+import { stopTranscode } from './video-cancel.js';
 
 export interface JobServiceDeps {
   jobs: JobStore;
@@ -153,29 +154,12 @@ export class JobService {
           completedAt: new Date(this.now()).toISOString(),
         },
       });
-      if (job.status === 'PROCESSING' && cancelled.executionArn) await this.stopTranscode(cancelled);
+      await stopTranscode({ ...this.deps, outputsBucket: this.deps.config.outputsBucket }, cancelled);
       return this.view(cancelled);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       const current = (await this.deps.jobs.get(tenant, jobId)) ?? job;
       throw ApiProblem.of(409, 'Job not cancellable', `job is ${current.status}`, { code: 'INVALID_STATE' });
-    }
-  }
-
-  /**
-   * Stops the execution (Step Functions stops its ECS task) and removes what the task had uploaded. The
-   * CANCELLED write already happened and is what counts: if stopping fails, the task runs to its end and
-   * its finalize step, refused by the conditional write, deletes the files (video-finalize.ts). So a
-   * failure here is reported through `onStopFailed` and the cancel still succeeds.
-   */
-  private async stopTranscode(job: Job): Promise<void> {
-    const { video, objects, config } = this.deps;
-    if (!video || !job.executionArn) return;
-    try {
-      await video.stop(job.executionArn, `job ${job.jobId} cancelled`);
-      await objects.deletePrefix(config.outputsBucket, jobOutputsPrefix(job.tenant, job.jobId));
-    } catch (error) {
-      this.deps.onStopFailed?.(error, job);
     }
   }
 

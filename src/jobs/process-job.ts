@@ -69,6 +69,13 @@ export async function processJob(
     if (current && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(current.status)) {
       return { result: 'already-terminal', job: current };
     }
+    // A video job handed to its execution holds a long claim. If the worker died between recording the
+    // hand-over and starting the execution (or the start failed and the release did too), this message is
+    // the only thing left to drive the job: start it again (same name and input: a no-op if it runs).
+    if (current && deps.video && current.status === 'PROCESSING' && current.stage === 'transcode-queued') {
+      const executionArn = await deps.video.orchestrator.start(current);
+      return { result: 'transcoding', job: current, executionArn };
+    }
     // Another worker holds a live lease, so this message is a duplicate of the one it is working on.
     // Acknowledge it: if that worker fails, its own message comes back and re-claims after the lease.
     // (Retrying here instead would spend the receive count and could dead-letter a healthy job.)
@@ -162,6 +169,7 @@ async function startTranscode(
   try {
     updated = await deps.jobs.transition(job.tenant, job.jobId, 'PROCESSING', {
       attempt: job.attempt,
+      from: ['PROCESSING'],
       set: {
         stage: 'transcode-queued',
         executionArn,

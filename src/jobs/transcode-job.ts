@@ -192,24 +192,32 @@ async function uploadAll(
 ): Promise<void> {
   let next = 0;
   let done = 0;
+  let failure: unknown;
   const worker = async () => {
-    while (next < files.length) {
+    while (next < files.length && failure === undefined && !deps.signal?.aborted) {
       const file = files[next++] as string;
-      deps.signal?.throwIfAborted();
       const path = join(dir, file);
-      // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
-      const body =
-        (await stat(path)).size <= SINGLE_PUT_BYTES ? await readFile(path) : createReadStream(path);
-      await deps.objects.write(
-        deps.outputsBucket,
-        videoOutputKey(target.tenant, target.jobId, file),
-        body,
-        CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-      );
-      onUploaded(++done);
+      try {
+        // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
+        const body =
+          (await stat(path)).size <= SINGLE_PUT_BYTES ? await readFile(path) : createReadStream(path);
+        await deps.objects.write(
+          deps.outputsBucket,
+          videoOutputKey(target.tenant, target.jobId, file),
+          body,
+          CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        );
+        onUploaded(++done);
+      } catch (error) {
+        failure ??= error;
+      }
     }
   };
+  // Every worker stops before this returns, so a caller cleaning up after a failure or a stop deletes
+  // after the last PUT, not while one is still in flight.
   await Promise.all(Array.from({ length: Math.min(deps.uploadConcurrency ?? 4, files.length) }, worker));
+  deps.signal?.throwIfAborted();
+  if (failure !== undefined) throw failure;
 }
 
 function outputRecord(tenant: string, jobId: string, output: TranscodedOutput): OutputRecord {

@@ -19,15 +19,20 @@ export const VideoTaskInput = z.discriminatedUnion('action', [
     jobId: z.string().min(1),
     attempt: z.number().int().min(1),
   }),
-  /** From the state machine's Catch: the error name and cause of the task that failed. */
-  z.object({
-    action: z.literal('fail'),
-    tenant: z.string().min(1),
-    jobId: z.string().min(1),
-    attempt: z.number().int().min(1),
-    error: z.string().default('States.TaskFailed'),
-    cause: z.string().default(''),
-  }),
+  /** From the state machine's Catch: the error output ({Error, Cause}) of the step that failed. */
+  z
+    .object({
+      action: z.literal('fail'),
+      tenant: z.string().min(1),
+      jobId: z.string().min(1),
+      attempt: z.number().int().min(1),
+      failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).default({}),
+    })
+    .transform(({ failure, ...rest }) => ({
+      ...rest,
+      error: failure.Error ?? 'States.TaskFailed',
+      cause: failure.Cause ?? '',
+    })),
 ]);
 export type VideoTaskInput = z.infer<typeof VideoTaskInput>;
 
@@ -94,6 +99,8 @@ async function endFailed(
   try {
     const job = await deps.jobs.transition(input.tenant, input.jobId, 'FAILED', {
       attempt: input.attempt,
+      // Only this attempt's transcode: a cancelled job retried since (QUEUED, same attempt) is not ours.
+      from: ['PROCESSING'],
       set: {
         stage: 'failed',
         etaSeconds: undefined,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
@@ -212,6 +212,39 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['ABORTED']);
     expect((await client.job(created.id)).status).toBe('CANCELLED');
     expect(await outputKeys(created.id)).toEqual([]);
+  });
+
+  it('cancelling a batch stops the execution of its transcoding video job', async () => {
+    const key = `t/${pipeline.tenant}/library/batch-long.mp4`;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: pipeline.stack.outputs.UploadsBucketName,
+        Key: key,
+        Body: await readFile(join(dir, 'long.mp4')),
+        ContentType: 'video/mp4',
+      }),
+    );
+    const submitted = await client.api<{ id: string }>('POST', '/batches', {
+      body: { name: 'videos', jobs: [{ ref: 'clip', source: { key }, video: { preset: 'web' } }] },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const jobId = await vi.waitFor(
+      async () => {
+        const batch = await client.api<{ jobs: JobBody[] }>('GET', `/batches/${submitted.body.id}`);
+        const id = batch.body.jobs[0]?.id;
+        if (!id) throw new Error('no job yet');
+        return id;
+      },
+      { timeout: 15_000 },
+    );
+    await follow(jobId, (j) => j.stage === 'transcoding');
+    expect((await client.api('DELETE', `/batches/${submitted.body.id}`)).status).toBe(200);
+
+    await vi.waitFor(() => expect(pipeline.stack.containers.running).toBe(0), { timeout: 15_000 });
+    await pipeline.stack.idle(30_000);
+    expect((await executionsOf(jobId)).map((e) => e.status)).toEqual(['ABORTED']);
+    expect((await client.job(jobId)).status).toBe('CANCELLED');
+    expect(await outputKeys(jobId)).toEqual([]);
   });
 
   it('retries a transcoder killed mid-encode: one COMPLETED job, complete outputs', async () => {

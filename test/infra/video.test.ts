@@ -246,9 +246,12 @@ describe('video least privilege', () => {
         objectsArn('UploadsBucket', 't/*'),
         objectsArn('UploadsBucket', 'uploads/*'),
       ]);
-      // No other access to the uploads bucket.
+      // No other access to the uploads bucket than reading, and listing those prefixes (so a missing
+      // source is a 404, not a 403).
       const uploads = statements.filter((s) => JSON.stringify(s.Resource).includes('UploadsBucket'));
-      expect(actionsOf(uploads)).toEqual(['s3:GetObject']);
+      expect(actionsOf(uploads)).toEqual(['s3:GetObject', 's3:ListBucket']);
+      const listing = uploads.find((s) => [s.Action].flat().includes('s3:ListBucket'));
+      expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': ['uploads/*', 't/*'] } });
       expect(actions.some((a) => a.startsWith('states:'))).toBe(false);
     }
   });

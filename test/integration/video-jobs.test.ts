@@ -16,6 +16,8 @@ import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { type Job, JobRequest } from '../../src/core/job.js';
 import { jobOutputsPrefix, transcodeResultKey, videoOutputKey } from '../../src/core/keys.js';
+import type { VideoOrchestrator } from '../../src/core/ports.js';
+import { type ProcessDeps, processJob } from '../../src/jobs/process-job.js';
 import {
   runTranscodeJob,
   type TranscodeJobDeps,
@@ -442,5 +444,101 @@ describe('failTranscode', () => {
     expect(stored?.error?.message).toMatch(/exit code 137/);
     expect(stored?.error?.message).toMatch(/Essential container in task exited/);
     expect(await outputKeys(job.jobId)).toEqual([]);
+  });
+});
+
+describe('worker hand-over to the video orchestrator (processJob)', () => {
+  /** Records starts; the orchestrator is the port the worker calls (Step Functions in AWS). */
+  function recordingOrchestrator() {
+    const started: { tenant: string; jobId: string; attempt: number }[] = [];
+    const orchestrator: VideoOrchestrator = {
+      executionArnFor: (jobId, attempt) => `arn:aws:states:us-east-1:0:execution:video:${jobId}-a${attempt}`,
+      start: async (job) => {
+        started.push({ tenant: job.tenant, jobId: job.jobId, attempt: job.attempt });
+        return orchestrator.executionArnFor(job.jobId, job.attempt);
+      },
+      stop: async () => undefined,
+    };
+    return { orchestrator, started };
+  }
+
+  const processDeps = (orchestrator: VideoOrchestrator): ProcessDeps => ({
+    jobs,
+    objects,
+    outputsBucket: OUTPUTS,
+    maxUploadBytes: 1024,
+    leaseMs: 60_000,
+    video: { orchestrator, leaseMs: 3_600_000, maxBytes: 64 * 1024 * 1024 },
+  });
+
+  async function queuedVideoJob(): Promise<Job> {
+    const job = await processingJob(shortClip);
+    // Back to a fresh QUEUED job at attempt 0, as the API creates it (processingJob claims it).
+    const jobId = nextId();
+    const queued: Job = { ...job, jobId, status: 'QUEUED', attempt: 0, leaseUntil: undefined };
+    expect(await jobs.create(queued)).toBe(true);
+    return queued;
+  }
+
+  it('records the execution and a claim as long as the execution may run, then starts it', async () => {
+    const job = await queuedVideoJob();
+    const { orchestrator, started } = recordingOrchestrator();
+    const before = Date.now();
+    const outcome = await processJob(processDeps(orchestrator), TENANT, job.jobId);
+    expect(outcome.result).toBe('transcoding');
+    expect(started).toEqual([{ tenant: TENANT, jobId: job.jobId, attempt: 1 }]);
+    const stored = await jobs.get(TENANT, job.jobId);
+    expect(stored).toMatchObject({
+      status: 'PROCESSING',
+      stage: 'transcode-queued',
+      executionArn: orchestrator.executionArnFor(job.jobId, 1),
+    });
+    // Larger than the image limit (1 KiB here): video sources are held to the video limit.
+    expect(shortClip.length).toBeGreaterThan(1024);
+    expect(stored?.leaseUntil).toBeGreaterThanOrEqual(before + 3_600_000);
+  });
+
+  it('starts the execution again when the message comes back after the hand-over but before the start', async () => {
+    const job = await queuedVideoJob();
+    const failing = recordingOrchestrator();
+    // The worker recorded the hand-over, then died before StartExecution took effect (a crash, or the
+    // start failing together with the release of the claim).
+    failing.orchestrator.start = async () => {
+      throw new Error('worker died');
+    };
+    const deps = processDeps(failing.orchestrator);
+    await expect(processJob(deps, TENANT, job.jobId)).rejects.toThrow('worker died');
+    await jobs.transition(TENANT, job.jobId, 'PROCESSING', {
+      attempt: 1,
+      set: { stage: 'transcode-queued', leaseUntil: Date.now() + 3_600_000 },
+      event: null,
+    });
+
+    const { orchestrator, started } = recordingOrchestrator();
+    const outcome = await processJob(processDeps(orchestrator), TENANT, job.jobId);
+    expect(outcome.result).toBe('transcoding');
+    expect(started).toEqual([{ tenant: TENANT, jobId: job.jobId, attempt: 1 }]);
+    // Once the task reports (stage moves on), a duplicate message is only a duplicate.
+    await jobs.reportProgress(TENANT, job.jobId, 1, 'downloading', 1);
+    const again = recordingOrchestrator();
+    expect((await processJob(processDeps(again.orchestrator), TENANT, job.jobId)).result).toBe(
+      'duplicate-in-flight',
+    );
+    expect(again.started).toEqual([]);
+  });
+
+  it('never lets a stale attempt end a job that was cancelled and queued again (same attempt)', async () => {
+    const job = await processingJob(shortClip);
+    await jobs.transition(TENANT, job.jobId, 'CANCELLED', { set: { stage: 'cancelled' } });
+    await jobs.transition(TENANT, job.jobId, 'QUEUED', { from: ['CANCELLED'], set: { stage: 'queued' } });
+    const result = await failTranscode(finalizeDeps(), {
+      tenant: TENANT,
+      jobId: job.jobId,
+      attempt: job.attempt,
+      error: 'States.TaskFailed',
+      cause: '',
+    });
+    expect(result.status).not.toBe('FAILED');
+    expect((await jobs.get(TENANT, job.jobId))?.status).toBe('QUEUED');
   });
 });
