@@ -23,7 +23,7 @@ let sfn: SFNClient;
 let dir: string;
 
 const CLIPS = {
-  landscape: { width: 640, height: 360, seconds: 4 },
+  landscape: { width: 1920, height: 1080, seconds: 3 },
   long: { width: 1280, height: 720, seconds: 10 },
   short: { width: 320, height: 180, seconds: 1 },
 } as const;
@@ -108,7 +108,7 @@ async function download(key: string): Promise<string> {
 describe('local pipeline: video and audio jobs on Step Functions + the Fargate transcoder', () => {
   it('transcodes an uploaded clip: progress rises with an ETA, the outputs play, the execution succeeds', async () => {
     const created = await uploadClip('landscape.mp4', {
-      outputs: [{ kind: 'mp4', maxHeight: 360 }, { kind: 'hls', ladder: [360, 240] }, { kind: 'poster' }],
+      outputs: [{ kind: 'mp4', maxHeight: 720 }, { kind: 'hls', ladder: [1080, 360] }, { kind: 'poster' }],
     });
     const { job, seen } = await follow(created.id);
     expect(job.status, JSON.stringify(job.error)).toBe('COMPLETED');
@@ -119,14 +119,16 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     expect(new Set(processing.filter((p) => p > 0 && p < 100)).size).toBeGreaterThanOrEqual(2);
     expect(seen.some((s) => s.stage === 'transcoding')).toBe(true);
     expect(seen.some((s) => s.status === 'PROCESSING' && typeof s.etaSeconds === 'number')).toBe(true);
-    expect(job.sourceMetadata).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 640 });
-    expect(job.sourceMetadata?.durationSeconds).toBeCloseTo(4, 0);
+    expect(job.sourceMetadata).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 1920 });
+    expect(job.sourceMetadata?.durationSeconds).toBeCloseTo(3, 0);
 
     const mp4 = job.outputs?.find((o) => o.kind === 'mp4');
-    expect(mp4).toMatchObject({ width: 640, height: 360, codec: 'h264' });
+    expect(mp4).toMatchObject({ width: 1280, height: 720, codec: 'h264' });
     const probe = await runFfprobe(await download(mp4?.key ?? ''));
     expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
-    expect(Math.abs(Number(probe.format?.duration) - 4)).toBeLessThan(0.1);
+    expect(Math.abs(Number(probe.format?.duration) - 3)).toBeLessThan(0.1);
+    const hlsRungs = job.outputs?.filter((o) => o.kind === 'hls' && o.height !== undefined);
+    expect(hlsRungs?.map((o) => `${o.width}x${o.height}`).sort()).toEqual(['1920x1080', '640x360']);
 
     const master = job.outputs?.find((o) => o.kind === 'hls' && o.rendition === 'master');
     const playlist = await readFile(await download(master?.key ?? ''), 'utf8');
