@@ -16,6 +16,11 @@ export interface ClipOptions {
   /** Audio only (no picture): an .m4a. */
   audioOnly?: boolean;
   videoCodec?: 'libx264' | 'libx265';
+  /**
+   * x264/x265 preset of the clip itself (default ultrafast: fast to make, but no CABAC, no B-frames and no
+   * deblocking, so it decodes far more cheaply than camera footage). `medium` gives a realistic source.
+   */
+  encoderPreset?: string;
   pixFmt?: string;
   /** Muxer, e.g. mp4, matroska, ipod. */
   format?: string;
@@ -54,7 +59,14 @@ export async function renderClip(path: string, options: ClipOptions = {}): Promi
     if (options.vfrKeepOf30)
       args.push('-vf', `select='lt(mod(n,30),${options.vfrKeepOf30})'`, '-fps_mode', 'vfr');
     const codec = options.videoCodec ?? 'libx264';
-    args.push('-c:v', codec, '-preset', 'ultrafast', '-pix_fmt', options.pixFmt ?? 'yuv420p');
+    args.push(
+      '-c:v',
+      codec,
+      '-preset',
+      options.encoderPreset ?? 'ultrafast',
+      '-pix_fmt',
+      options.pixFmt ?? 'yuv420p',
+    );
     if (codec === 'libx265') args.push('-x265-params', 'log-level=error');
     if (audio) args.push('-c:a', 'aac', '-b:a', '96k');
     if (options.faststart) args.push('-movflags', '+faststart');

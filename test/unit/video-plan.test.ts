@@ -174,7 +174,18 @@ describe('ffmpeg arguments', () => {
     expect(graph).toBe(
       videoGraph(plan, [...(byKind(plan.outputs, 'hls')?.rungs ?? []), { width: 854, height: 480 }]),
     );
-    expect(graph).toMatch(/^\[0:0\]fps=30\/1,split=4\[s0\]\[s1\]\[s2\]\[s3\];\[s0\]scale=1280:720/);
+    // Cascaded: 720p from the source, 480p from 720p, the 480p mp4 shares that scale, 360p from 480p.
+    const scaled = (size: string) => `scale=${size}:flags=bicubic,setsar=1,format=yuv420p`;
+    expect(graph).toBe(
+      [
+        '[0:0]fps=30/1[r0]',
+        `[r0]${scaled('1280:720')},split=2[v0][c0_1]`,
+        `[c0_1]${scaled('854:480')},split=2[v1][c1_3]`,
+        `[c3_2]${scaled('640:360')}[v2]`,
+        '[c1_3]null,split=2[v3][c3_2]',
+      ].join(';'),
+    );
+    expect(graph?.match(/scale=/g)).toHaveLength(3);
     expect(args).toEqual(
       expect.arrayContaining(['-force_key_frames', 'expr:gte(t,n_forced*2)', '-sc_threshold', '0']),
     );

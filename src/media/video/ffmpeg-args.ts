@@ -87,11 +87,14 @@ export function encodeJob(
 export type Branch = Size & { sameAspect?: boolean };
 
 /**
- * One decode, one frame-rate conversion, then `split` into a scale per rendition. ffmpeg has already
- * applied the display rotation (autorotate) before this graph, so sizes are display sizes, and
- * outputs fed from a filter graph get no display matrix: a portrait source yields upright portrait
- * pixels with no rotation flag left to double-apply. `format=yuv420p` turns 10-bit and 4:4:4
- * sources into what every H.264/VP9 decoder plays; `setsar=1` makes anamorphic sources square-pixel.
+ * One decode, one frame-rate conversion, then a scale per rendition, cascaded: each rendition is scaled
+ * from the next larger one (1080p → 720p → 480p → 360p) rather than from the source, so every scaler reads
+ * the smallest picture it can; renditions of the same size share one scale. Only one decode makes this
+ * possible, and it is most of what it saves besides the decodes (about 8 % of a 4-rung ladder's wall time
+ * here). ffmpeg has already applied the display rotation (autorotate) before this graph, so sizes are
+ * display sizes, and outputs fed from a filter graph get no display matrix: a portrait source yields
+ * upright portrait pixels with no rotation flag left to double-apply. `format=yuv420p` turns 10-bit and
+ * 4:4:4 sources into what every H.264/VP9 decoder plays; `setsar=1` makes anamorphic sources square-pixel.
  */
 export function videoGraph(plan: TranscodePlan, branches: readonly Branch[]): string {
   const video = plan.source.video;
@@ -101,13 +104,53 @@ export function videoGraph(plan: TranscodePlan, branches: readonly Branch[]): st
   const aspect = `setdar=${video.width / divisor}/${video.height / divisor}`;
   const scale = ({ width, height, sameAspect }: Branch) =>
     `scale=${width}:${height}:flags=bicubic,${sameAspect ? aspect : 'setsar=1'},format=yuv420p`;
+  const parents = cascadeParents(branches);
+  const children = branches.map((_, i) => parents.flatMap((parent, child) => (parent === i ? [child] : [])));
+  const roots = branches.flatMap((_, i) => (parents[i] === undefined ? [i] : []));
   const source = `[0:${video.index}]fps=${rate}`;
-  if (branches.length === 1) return `${source},${scale(branches[0] as Branch)}[v0]`;
-  const splits = branches.map((_, i) => `[s${i}]`).join('');
-  return [
-    `${source},split=${branches.length}${splits}`,
-    ...branches.map((branch, i) => `[s${i}]${scale(branch)}[v${i}]`),
-  ].join(';');
+  const filters = [
+    roots.length === 1
+      ? `${source}[r${roots[0]}]`
+      : `${source},split=${roots.length}${roots.map((i) => `[r${i}]`).join('')}`,
+  ];
+  for (const [i, branch] of branches.entries()) {
+    const parent = parents[i];
+    const input = parent === undefined ? `[r${i}]` : `[c${parent}_${i}]`;
+    const sameAsParent =
+      parent !== undefined &&
+      branches[parent]?.width === branch.width &&
+      branches[parent]?.height === branch.height;
+    const filter = sameAsParent ? 'null' : scale(branch);
+    const fanOut = children[i] ?? [];
+    const outputs = [`[v${i}]`, ...fanOut.map((child) => `[c${i}_${child}]`)].join('');
+    filters.push(`${input}${filter}${fanOut.length ? `,split=${fanOut.length + 1}` : ''}${outputs}`);
+  }
+  return filters.join(';');
+}
+
+/**
+ * For each branch, the branch it is scaled from: the smallest larger-or-equal one with the same aspect
+ * handling that comes earlier in size order; undefined when it is scaled from the source.
+ */
+function cascadeParents(branches: readonly Branch[]): (number | undefined)[] {
+  const bySize = branches
+    .map((branch, index) => ({ branch, index }))
+    .sort((a, b) => b.branch.width * b.branch.height - a.branch.width * a.branch.height || a.index - b.index);
+  const parents: (number | undefined)[] = branches.map(() => undefined);
+  for (const [position, { branch, index }] of bySize.entries()) {
+    for (let candidate = position - 1; candidate >= 0; candidate--) {
+      const larger = bySize[candidate] as { branch: Branch; index: number };
+      if (
+        larger.branch.width >= branch.width &&
+        larger.branch.height >= branch.height &&
+        Boolean(larger.branch.sameAspect) === Boolean(branch.sameAspect)
+      ) {
+        parents[index] = larger.index;
+        break;
+      }
+    }
+  }
+  return parents;
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
