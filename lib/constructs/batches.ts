@@ -3,20 +3,18 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import {
   Choice,
   Condition,
-  DefinitionBody,
   DistributedMap,
   IntegrationPattern,
   JitterType,
   JsonPath,
-  LogLevel,
   Pass,
-  StateMachine,
+  type StateMachine,
   StateMachineType,
   Succeed,
   TaskInput,
@@ -31,6 +29,7 @@ import type { Priority } from '../../src/core/job.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeNag } from '../nag.js';
 import { PipelineFunction } from './pipeline-function.js';
+import { standardStateMachine } from './state-machine.js';
 import { RULE_TARGET_RETRY } from './webhooks.js';
 
 /** Jobs one slot runs before it ends and the next round starts fresh slots (keeps histories short). */
@@ -92,24 +91,13 @@ export class Batches extends Construct {
     props.bus.grantPutEventsTo(this.tasks.function);
     props.bus.grantPutEventsTo(this.callback.function);
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      // The vendedlogs prefix keeps CloudWatch Logs resource policies small (AWS's recommendation).
-      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
-      retention: config.logRetention,
-      removalPolicy: config.removalPolicy,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(this.definition(config)),
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = standardStateMachine(this, {
+      config,
+      name: stateMachineName,
+      definition: this.definition(config),
       timeout: Duration.days(config.batches.maxBatchDays),
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: LogLevel.ALL,
-        includeExecutionData: config.batches.logExecutionData,
-      },
-    });
+      logExecutionData: config.batches.logExecutionData,
+    }));
     (this.stateMachine.node.defaultChild as CfnResource).overrideLogicalId('BatchStateMachine');
 
     // The callback: terminal events of batch jobs only.

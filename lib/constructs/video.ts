@@ -18,14 +18,11 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
-  DefinitionBody,
   Fail,
   IntegrationPattern,
   JitterType,
   JsonPath,
-  LogLevel,
-  StateMachine,
-  StateMachineType,
+  type StateMachine,
   Succeed,
   TaskInput,
   Timeout,
@@ -37,6 +34,7 @@ import { setContainerEntry } from '../container-entry.js';
 import { acknowledgeBucketGrant } from '../nag.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { PipelineFunction } from './pipeline-function.js';
+import { standardStateMachine } from './state-machine.js';
 import { acknowledgeVideoNag, acknowledgeVideoStop } from './video-nag.js';
 import { TranscodeNetwork } from './video-network.js';
 import { grantOutputs, MAX_CAPACITY_RETRY_DELAY_SECONDS, videoExecutionTimeout } from './video-support.js';
@@ -122,23 +120,13 @@ export class Video extends Construct {
     acknowledgeBucketGrant(this.tasks, props.outputs, 'read', 't/*');
     props.bus.grantPutEventsTo(this.tasks.function);
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
-      retention: config.logRetention,
-      removalPolicy: config.removalPolicy,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(this.definition(config, taskSecurityGroup)),
+    ({ stateMachine: this.stateMachine, logGroup: this.logGroup } = standardStateMachine(this, {
+      config,
+      name: stateMachineName,
+      definition: this.definition(config, taskSecurityGroup),
       timeout: this.executionTimeout,
-      tracingEnabled: true,
-      logs: {
-        destination: this.logGroup,
-        level: LogLevel.ALL,
-        includeExecutionData: config.video.logExecutionData,
-      },
-    });
+      logExecutionData: config.video.logExecutionData,
+    }));
     (this.stateMachine.node.defaultChild as CfnResource).overrideLogicalId('VideoStateMachine');
     acknowledgeVideoNag(this, {
       tasksFunction: this.tasks.function,
