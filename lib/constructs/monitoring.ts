@@ -127,6 +127,19 @@ export class Monitoring extends Construct {
     // depth is the signal.
     const { webhooks } = props;
     const depth = thresholds.webhookDeadLetterDepth;
+    /** Executions that failed or timed out (and were aborted, where an abort is not a normal cancel). */
+    const endedBadly = (machine: IStateMachine, count: { aborted: boolean }) => {
+      const sum = { period: FIVE_MINUTES, statistic: 'Sum' };
+      return new MathExpression({
+        expression: count.aborted ? 'failed + timedOut + aborted' : 'failed + timedOut',
+        usingMetrics: {
+          failed: machine.metricFailed(sum),
+          timedOut: machine.metricTimedOut(sum),
+          ...(count.aborted ? { aborted: machine.metricAborted(sum) } : {}),
+        },
+        period: FIVE_MINUTES,
+      });
+    };
     const deadLetterDepth = (queue: IQueue) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' });
     alarm(
@@ -150,15 +163,7 @@ export class Monitoring extends Construct {
     alarm(
       'BatchExecutionsFailed',
       'A batch execution failed, timed out or was aborted: its remaining jobs will not start (see its history).',
-      new MathExpression({
-        expression: 'failed + timedOut + aborted',
-        usingMetrics: {
-          failed: props.batches.stateMachine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
-          timedOut: props.batches.stateMachine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
-          aborted: props.batches.stateMachine.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
-        },
-        period: FIVE_MINUTES,
-      }),
+      endedBadly(props.batches.stateMachine, { aborted: true }),
       1,
     );
     alarm(
@@ -166,14 +171,7 @@ export class Monitoring extends Construct {
       'A video execution failed or timed out: its transcode kept failing after the retries (the job is FAILED ' +
         'with TRANSCODE_FAILED unless the failure step failed too; see the execution history). Cancels abort ' +
         'executions and are not counted.',
-      new MathExpression({
-        expression: 'failed + timedOut',
-        usingMetrics: {
-          failed: props.video.stateMachine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
-          timedOut: props.video.stateMachine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
-        },
-        period: FIVE_MINUTES,
-      }),
+      endedBadly(props.video.stateMachine, { aborted: false }),
       1,
     );
     alarm(

@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { hashApiKey, issueApiKey } from '../jobs/auth.js';
 import type { JobView } from '../jobs/job-view.js';
+import { VIDEO_PRESETS } from '../media/video/plan.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 import { postFileToPresignedPost } from './multipart-upload.js';
 
@@ -29,12 +30,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.opus': 'audio/opus',
 };
 
-const VIDEO_PRESETS = new Set(['mobile', 'web', 'hls']);
-
 /** Image files ask for `outputs`; video and audio files for `video` (presets mobile, web, hls). */
 function outputsRequest(path: string, preset: string): Record<string, unknown> {
   if (!/^(video|audio)\//.test(contentTypeFor(path))) return { outputs: { preset } };
-  if (!VIDEO_PRESETS.has(preset))
+  if (!Object.hasOwn(VIDEO_PRESETS, preset))
     throw new Error(`video and audio files take --preset mobile, web or hls (got ${preset})`);
   return { video: { preset } };
 }

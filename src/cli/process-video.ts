@@ -7,12 +7,12 @@ import {
   planOutputs,
   probeMedia,
   transcode,
+  VIDEO_PRESETS,
   type VideoLimits,
 } from '../media/video/index.js';
 
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.flv', '.ogv']);
 const AUDIO_EXTENSIONS = new Set(['.m4a', '.mp3', '.wav', '.flac', '.aac', '.ogg', '.opus']);
-const VIDEO_PRESETS = new Set(['mobile', 'web', 'hls']);
 
 /**
  * Whether a file goes down the video path: its bytes say video or audio, or it is named like one (a text
@@ -63,7 +63,7 @@ export async function processVideoFile(
 ): Promise<VideoResultFile> {
   try {
     const preset = options.preset ?? 'web';
-    if (!VIDEO_PRESETS.has(preset)) {
+    if (!Object.hasOwn(VIDEO_PRESETS, preset)) {
       throw inputError(
         ErrorCodes.INVALID_REQUEST,
         `video and audio take --preset mobile, web or hls (got ${preset})`,
