@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ulid } from 'ulid';
@@ -20,11 +20,21 @@ import {
 import { ffmpegPath, runTool } from '../src/media/video/tools.js';
 
 import { createJobsTable } from '../test/support/jobs-table.js';
-import { renderClip } from '../test/support/video-clips.js';
+import { type ClipOptions, renderClip } from '../test/support/video-clips.js';
 
 const SECONDS = Number(process.env.BENCH_VIDEO_SECONDS ?? 30);
 const ROUNDS = Number(process.env.BENCH_VIDEO_ROUNDS ?? 2);
-const SOURCE_PRESET = process.env.BENCH_VIDEO_SOURCE_PRESET ?? 'medium';
+
+/**
+ * Two generated 1080p30 sources: a clean synthetic picture encoded with x264 medium (CABAC, B-frames,
+ * deblocking; about 6 Mbit/s), and a phone-like one: sensor-like noise at 17 Mbit/s, what a phone
+ * writes for 1080p30 H.264. Decoding the second costs about 1.7x the first, as real footage does.
+ */
+const SOURCES: Record<string, ClipOptions> = {
+  clean: { encoderPreset: 'medium' },
+  phone: { encoderPreset: 'faster', camera: { bitrateKbps: 17_000 } },
+};
+const SOURCE_NAMES = (process.env.BENCH_VIDEO_SOURCES ?? 'clean,phone').split(',');
 
 const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
   const started = performance.now();
@@ -33,99 +43,116 @@ const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
 };
 
 /**
- * On a generated 1080p clip with audio (SECONDS long), in one run:
- *  - the HLS ladder (1080/720/480/360) from one decode (`split` to every rung) vs each rung encoded by
- *    its own ffmpeg process with its own decode (same encoder settings, audio once);
+ * On a generated 1080p clip with audio (SECONDS long) per source, in one run:
+ *  - the HLS ladder (1080/720/480/360) from one decode (cascaded scales to every rung) vs each rung
+ *    encoded by its own ffmpeg process with its own decode (same encoder settings, audio once);
  *  - the transcoder's work outside ffmpeg (probe, plan, measuring outputs, progress handling, moving
  *    files into place) as a share of the ffmpeg time: `transcode` against the same ffmpeg command run bare.
  *  - the whole transcoder task's work (src/jobs/transcode-job.ts, what the Fargate entry runs) against
  *    s3rver and dynalite on this machine: download, probe, plan, the same ffmpeg command, progress writes,
- *    upload of every segment; its time beyond bare ffmpeg as a share of it. Local emulators stand in
- *    for S3 and DynamoDB (loopback, so transfers are cheaper than S3's from Fargate, and writes slower).
+ *    upload of every segment (most while ffmpeg still encodes); its time beyond bare ffmpeg as a share of
+ *    it. Local emulators stand in for S3 and DynamoDB (loopback, in this process: their CPU competes
+ *    with ffmpeg's, unlike S3's).
  */
 export async function run() {
   const dir = await mkdtemp(join(tmpdir(), 'bench-video-'));
+  const task = await transcoderTask(dir);
   try {
-    const source = join(dir, 'source-1080p.mp4');
-    // Encoded like camera footage (CABAC, B-frames, deblocking): an ultrafast synthetic source decodes so
-    // cheaply that it hides what one decode saves.
-    await renderClip(source, {
-      width: 1920,
-      height: 1080,
-      seconds: SECONDS,
-      fps: 30,
-      encoderPreset: SOURCE_PRESET,
-    });
-    const [probe, probeMs] = await time(() => probeMedia(source));
-    const full = planOutputs(probe, { preset: 'hls' });
-    const plan = { ...full, outputs: full.outputs.filter((output) => output.kind === 'hls') };
-
-    // Interleaved rounds, best of each: the first run of anything pays the page cache.
-    const best = {
-      oneDecode: Number.POSITIVE_INFINITY,
-      separate: Number.POSITIVE_INFINITY,
-      bare: Number.POSITIVE_INFINITY,
-    };
-    const task = await transcoderTask(source, dir);
-    const taskTimes = { total: Number.POSITIVE_INFINITY, download: 0, upload: 0 };
-    let transcoded: Awaited<ReturnType<typeof transcode>> | undefined;
-    let rungs: Awaited<ReturnType<typeof separateRungEncodes>> = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const [result, oneDecodeMs] = await time(() =>
-        transcode(source, plan, join(dir, `one-decode-${round}`)),
-      );
-      transcoded = result;
-      const bare = join(dir, `bare-${round}`);
-      for (const sub of directoriesFor(plan)) await mkdir(join(bare, sub), { recursive: true });
-      const [, bareMs] = await time(async () => {
-        for (const job of buildFfmpegJobs(plan, source, bare)) {
-          const run = await runTool(ffmpegPath(), job.args);
-          if (run.exitCode !== 0) throw new Error(`bare ffmpeg failed: ${run.stderr.slice(-500)}`);
-        }
-      });
-      const [separate, separateMs] = await time(() =>
-        separateRungEncodes(source, plan, join(dir, `separate-${round}`)),
-      );
-      rungs = separate;
-      const measured = await task.run(round);
-      if (measured.total < taskTimes.total) Object.assign(taskTimes, measured);
-      best.oneDecode = Math.min(best.oneDecode, oneDecodeMs);
-      best.bare = Math.min(best.bare, bareMs);
-      best.separate = Math.min(best.separate, separateMs);
+    for (const name of SOURCE_NAMES) {
+      const clip = SOURCES[name];
+      if (!clip) throw new Error(`unknown BENCH_VIDEO_SOURCES entry ${name}`);
+      await benchSource(name, clip, dir, task);
     }
-    const { oneDecode: oneDecodeMs, separate: separateMs, bare: bareMs } = best;
-    const rungNames = rungs.map((rung) => rung.rendition).join('/');
-    const overheadMs = probeMs + (oneDecodeMs - bareMs);
-    console.log(
-      `video bench: ${SECONDS} s 1920x1080 30 fps clip with audio (x264 ${SOURCE_PRESET}), HLS ladder ${rungNames}`,
-    );
-    console.log(`  one decode, all rungs (transcode):   ${(oneDecodeMs / 1000).toFixed(1)} s`);
-    console.log(`  one process per rung (own decodes):  ${(separateMs / 1000).toFixed(1)} s`);
-    console.log(`  one-decode / separate wall time:     ${(oneDecodeMs / separateMs).toFixed(2)}x`);
-    console.log(`  bare ffmpeg (same command):          ${(bareMs / 1000).toFixed(1)} s`);
-    console.log(
-      `  probe ${probeMs.toFixed(0)} ms; transcode - bare ffmpeg ${(oneDecodeMs - bareMs).toFixed(0)} ms`,
-    );
-    console.log(
-      `  overhead outside ffmpeg:             ${((100 * overheadMs) / bareMs).toFixed(1)} % of ffmpeg time`,
-    );
-    const taskOverMs = taskTimes.total - bareMs;
-    console.log(`  transcoder task (S3 in/out, DynamoDB): ${(taskTimes.total / 1000).toFixed(1)} s`);
-    console.log(
-      `  of which download ${taskTimes.download.toFixed(0)} ms, upload ${taskTimes.upload.toFixed(0)} ms (${transcoded?.files.length} files)`,
-    );
-    console.log(
-      `  task overhead outside ffmpeg:        ${((100 * taskOverMs) / bareMs).toFixed(1)} % of ffmpeg time`,
-    );
-    console.log(`  outputs: ${transcoded?.files.length} files; best of ${ROUNDS} interleaved rounds each`);
-    await task.stop();
   } finally {
+    await task.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+async function benchSource(
+  name: string,
+  clip: ClipOptions,
+  dir: string,
+  task: Awaited<ReturnType<typeof transcoderTask>>,
+) {
+  const source = join(dir, `source-${name}.mp4`);
+  await renderClip(source, { width: 1920, height: 1080, seconds: SECONDS, fps: 30, ...clip });
+  const [probe, probeMs] = await time(() => probeMedia(source));
+  const [, decodeMs] = await time(async () => {
+    const decode = await runTool(ffmpegPath(), ['-nostdin', '-v', 'error', '-i', source, '-f', 'null', '-']);
+    if (decode.exitCode !== 0) throw new Error(`decode failed: ${decode.stderr.slice(-500)}`);
+  });
+  const full = planOutputs(probe, { preset: 'hls' });
+  const plan = { ...full, outputs: full.outputs.filter((output) => output.kind === 'hls') };
+  const sourceKey = await task.upload(source);
+
+  // Interleaved rounds, best of each: the first run of anything pays the page cache.
+  const best = {
+    oneDecode: Number.POSITIVE_INFINITY,
+    separate: Number.POSITIVE_INFINITY,
+    bare: Number.POSITIVE_INFINITY,
+  };
+  const taskTimes = { total: Number.POSITIVE_INFINITY, download: 0, upload: 0, early: 0, after: 0 };
+  let transcoded: Awaited<ReturnType<typeof transcode>> | undefined;
+  let rungs: Awaited<ReturnType<typeof separateRungEncodes>> = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const [result, oneDecodeMs] = await time(() =>
+      transcode(source, plan, join(dir, `${name}-one-decode-${round}`)),
+    );
+    transcoded = result;
+    const bare = join(dir, `${name}-bare-${round}`);
+    for (const sub of directoriesFor(plan)) await mkdir(join(bare, sub), { recursive: true });
+    const [, bareMs] = await time(async () => {
+      for (const job of buildFfmpegJobs(plan, source, bare)) {
+        const run = await runTool(ffmpegPath(), job.args);
+        if (run.exitCode !== 0) throw new Error(`bare ffmpeg failed: ${run.stderr.slice(-500)}`);
+      }
+    });
+    const [separate, separateMs] = await time(() =>
+      separateRungEncodes(source, plan, join(dir, `${name}-separate-${round}`)),
+    );
+    rungs = separate;
+    const measured = await task.run(sourceKey, `${name}-${round}`);
+    if (measured.total < taskTimes.total) Object.assign(taskTimes, measured);
+    best.oneDecode = Math.min(best.oneDecode, oneDecodeMs);
+    best.bare = Math.min(best.bare, bareMs);
+    best.separate = Math.min(best.separate, separateMs);
+    await rm(join(dir, `${name}-one-decode-${round}`), { recursive: true, force: true });
+    await rm(bare, { recursive: true, force: true });
+    await rm(join(dir, `${name}-separate-${round}`), { recursive: true, force: true });
+  }
+  const { oneDecode: oneDecodeMs, separate: separateMs, bare: bareMs } = best;
+  const rungNames = rungs.map((rung) => rung.rendition).join('/');
+  const overheadMs = probeMs + (oneDecodeMs - bareMs);
+  const mbps = (8 * probe.sizeBytes) / probe.durationSeconds / 1e6;
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(
+    `video bench [${name}]: ${SECONDS} s 1920x1080 30 fps with audio, ${mbps.toFixed(1)} Mbit/s (x264 ${clip.encoderPreset}), HLS ladder ${rungNames}`,
+  );
+  console.log(`  decode alone (ffmpeg -f null):       ${s(decodeMs)}`);
+  console.log(`  one decode, all rungs (transcode):   ${s(oneDecodeMs)}`);
+  console.log(`  one process per rung (own decodes):  ${s(separateMs)}`);
+  console.log(`  one-decode / separate wall time:     ${(oneDecodeMs / separateMs).toFixed(2)}x`);
+  console.log(`  bare ffmpeg (same command):          ${s(bareMs)}`);
+  console.log(
+    `  probe ${probeMs.toFixed(0)} ms; transcode - bare ffmpeg ${(oneDecodeMs - bareMs).toFixed(0)} ms`,
+  );
+  console.log(
+    `  overhead outside ffmpeg:             ${((100 * overheadMs) / bareMs).toFixed(1)} % of ffmpeg time`,
+  );
+  const taskOverMs = taskTimes.total - bareMs;
+  console.log(`  transcoder task (S3 in/out, DynamoDB): ${s(taskTimes.total)}`);
+  console.log(
+    `  of which download ${taskTimes.download.toFixed(0)} ms; PUTs ${taskTimes.upload.toFixed(0)} ms summed (${taskTimes.early} files during the encode, ${taskTimes.after} after it)`,
+  );
+  console.log(
+    `  task overhead outside ffmpeg:        ${((100 * taskOverMs) / bareMs).toFixed(1)} % of ffmpeg time`,
+  );
+  console.log(`  outputs: ${transcoded?.files.length} files; best of ${ROUNDS} interleaved rounds each`);
+}
+
 /** The transcoder's use case on the emulators, with its S3 transfers timed. */
-async function transcoderTask(source: string, dir: string) {
+async function transcoderTask(dir: string) {
   const emulators = await startEmulators();
   const local = { region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
   const dynamo = new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, ...local });
@@ -152,10 +179,13 @@ async function transcoderTask(source: string, dir: string) {
       }
     }
   })({ client: s3 });
-  const key = 't/bench/source-1080p.mp4';
-  await objects.write('bench-uploads', key, await readFile(source), 'video/mp4');
   return {
-    async run(round: number) {
+    async upload(source: string) {
+      const key = `t/bench/${basename(source)}`;
+      await objects.write('bench-uploads', key, await readFile(source), 'video/mp4');
+      return key;
+    },
+    async run(key: string, label: string) {
       const jobId = ulid();
       const now = new Date().toISOString();
       await jobs.create({
@@ -173,6 +203,7 @@ async function transcoderTask(source: string, dir: string) {
       await jobs.claim('bench', jobId, 3_600_000);
       timings.download = 0;
       timings.upload = 0;
+      const counts = { early: 0, after: 0 };
       const started = performance.now();
       const result = await runTranscodeJob(
         {
@@ -181,13 +212,19 @@ async function transcoderTask(source: string, dir: string) {
           outputsBucket: 'bench-outputs',
           limits: DEFAULT_VIDEO_LIMITS,
           maxSourceBytes: 2 ** 32,
-          workRoot: join(dir, `task-${round}`),
+          workRoot: join(dir, `task-${label}`),
+          log: (message, data) => {
+            if (message !== 'outputs uploaded') return;
+            counts.early = Number(data?.early);
+            counts.after = Number(data?.final);
+          },
         },
         { tenant: 'bench', jobId, attempt: 1 },
       );
       const total = performance.now() - started;
       if (result.status !== 'COMPLETED') throw new Error(`task bench: ${JSON.stringify(result)}`);
-      return { total, ...timings };
+      await rm(join(dir, `task-${label}`), { recursive: true, force: true });
+      return { total, ...timings, ...counts };
     },
     async stop() {
       dynamo.destroy();

@@ -12,9 +12,9 @@ import { z } from 'zod';
 import { jobStore } from '../../lambdas/shared/job-store.js';
 import { logger } from '../../lambdas/shared/observability.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
-import { jobOutputsPrefix, transcodeResultKey } from '../../src/core/keys.js';
+import { transcodeResultKey } from '../../src/core/keys.js';
 import { loadConfig } from '../../src/jobs/config.js';
-import { runTranscodeJob } from '../../src/jobs/transcode-job.js';
+import { removeUploads, runTranscodeJob } from '../../src/jobs/transcode-job.js';
 import { DEFAULT_VIDEO_LIMITS } from '../../src/media/video/index.js';
 
 const Target = z.object({
@@ -85,10 +85,8 @@ async function main(): Promise<number> {
     if (stop.signal.aborted) {
       // Stopped (a cancel, or the task timed out): nothing this run uploaded will be used (a retry uploads
       // again), so leave none of it behind, unless the job moved on to another attempt or completed.
-      const job = await jobs.get(tenant, jobId).catch(() => undefined);
-      if (job && job.attempt === attempt && job.status !== 'COMPLETED')
-        await objects.deletePrefix(config.outputsBucket, jobOutputsPrefix(tenant, jobId)).catch(() => 0);
-      logger.warn('transcode stopped', { status: job?.status });
+      await removeUploads({ jobs, objects, outputsBucket: config.outputsBucket }, { tenant, jobId, attempt });
+      logger.warn('transcode stopped');
       return 143;
     }
     logger.error('transcode failed; the state machine retries it', { error });

@@ -1,10 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ErrorCodes, inputError, PipelineError } from '../core/errors.js';
 import { progressMilestone } from '../core/events.js';
 import type { OutputRecord, SourceMetadata } from '../core/job.js';
-import { videoOutputKey } from '../core/keys.js';
+import { jobOutputsPrefix, videoOutputKey } from '../core/keys.js';
 import type { JobStore, ObjectStore } from '../core/ports.js';
 import {
   type MediaProbe,
@@ -15,6 +14,7 @@ import {
   type VideoLimits,
   VideoRequest,
 } from '../media/video/index.js';
+import { outputUploader } from './transcode-uploads.js';
 
 /** What the transcoder task leaves for the state machine's finalize step (one document per attempt). */
 export type TranscodeResultDocument =
@@ -42,20 +42,6 @@ export interface TranscodeJobDeps {
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.mp4': 'video/mp4',
-  '.m4s': 'video/iso.segment',
-  '.webm': 'video/webm',
-  '.m4a': 'audio/mp4',
-  '.m3u8': 'application/vnd.apple.mpegurl',
-  '.mpd': 'application/dash+xml',
-  '.jpg': 'image/jpeg',
-  '.vtt': 'text/vtt',
-  '.ts': 'video/mp2t',
-};
-
-const SINGLE_PUT_BYTES = 8 * 1024 * 1024;
-
 /** Progress bands of one run: download and probe are quick, ffmpeg is most of it, then the uploads. */
 const BAND = { downloaded: 3, probed: 5, transcoded: 90, uploaded: 99 } as const;
 
@@ -82,6 +68,7 @@ export async function runTranscodeJob(
   await removeStaleScratch(deps.workRoot, jobId);
   const workDir = await mkdtemp(join(deps.workRoot, `transcode-${jobId}-`));
   const progress = progressWriter(deps, target, job.progress);
+  const uploads = outputUploader(deps, target);
   try {
     const request = VideoRequest.safeParse(job.request.video ?? { preset: 'web' });
     if (!request.success)
@@ -107,6 +94,7 @@ export async function runTranscodeJob(
 
     const result = await transcode(sourcePath, plan, join(workDir, 'out'), {
       signal: deps.signal,
+      onSegmentFinished: (segment) => uploads.early(segment),
       onProgress: (p) =>
         progress.report(
           'transcoding',
@@ -115,12 +103,13 @@ export async function runTranscodeJob(
         ),
     });
     progress.report('uploading', BAND.transcoded);
-    await uploadAll(deps, target, join(workDir, 'out'), result.files, (done) =>
+    await uploads.finish(join(workDir, 'out'), result.files, (done) =>
       progress.report(
         'uploading',
         BAND.transcoded + ((BAND.uploaded - BAND.transcoded) * done) / result.files.length,
       ),
     );
+    deps.log?.('outputs uploaded', uploads.counts);
     await progress.flush();
     return {
       status: 'COMPLETED',
@@ -129,12 +118,31 @@ export async function runTranscodeJob(
       sourceMetadata: sourceMetadata(probe, job.source.contentType),
     };
   } catch (error) {
+    await uploads.stop();
+    if (uploads.wrote) await removeUploads(deps, target);
     await progress.flush();
     if (error instanceof PipelineError && error.kind === 'input')
       return { status: 'FAILED', attempt, error: { code: error.code, message: error.message } };
     throw error;
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A run that fails or is stopped after segments went up early leaves none of them behind (a retry uploads
+ * again), unless the job meanwhile completed or moved on to another attempt, whose files these may be.
+ */
+export async function removeUploads(
+  deps: Pick<TranscodeJobDeps, 'jobs' | 'objects' | 'outputsBucket' | 'log'>,
+  target: { tenant: string; jobId: string; attempt: number },
+): Promise<void> {
+  try {
+    const job = await deps.jobs.get(target.tenant, target.jobId);
+    if (job && job.attempt === target.attempt && job.status !== 'COMPLETED')
+      await deps.objects.deletePrefix(deps.outputsBucket, jobOutputsPrefix(target.tenant, target.jobId));
+  } catch (error) {
+    deps.log?.('could not remove partial outputs', { error: String(error) });
   }
 }
 
@@ -181,43 +189,6 @@ function progressWriter(
     },
     flush: () => chain,
   };
-}
-
-async function uploadAll(
-  deps: TranscodeJobDeps,
-  target: { tenant: string; jobId: string },
-  dir: string,
-  files: readonly string[],
-  onUploaded: (count: number) => void,
-): Promise<void> {
-  let next = 0;
-  let done = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (next < files.length && failure === undefined && !deps.signal?.aborted) {
-      const file = files[next++] as string;
-      const path = join(dir, file);
-      try {
-        // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
-        const body =
-          (await stat(path)).size <= SINGLE_PUT_BYTES ? await readFile(path) : createReadStream(path);
-        await deps.objects.write(
-          deps.outputsBucket,
-          videoOutputKey(target.tenant, target.jobId, file),
-          body,
-          CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
-        );
-        onUploaded(++done);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  // Every worker stops before this returns, so a caller cleaning up after a failure or a stop deletes
-  // after the last PUT, not while one is still in flight.
-  await Promise.all(Array.from({ length: Math.min(deps.uploadConcurrency ?? 4, files.length) }, worker));
-  deps.signal?.throwIfAborted();
-  if (failure !== undefined) throw failure;
 }
 
 function outputRecord(tenant: string, jobId: string, output: TranscodedOutput): OutputRecord {

@@ -4,9 +4,9 @@
  * result document, ffmpeg for the clips and the transcode. Nothing is mocked.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { monotonicFactory } from 'ulid';
@@ -25,6 +25,7 @@ import {
 } from '../../src/jobs/transcode-job.js';
 import { failTranscode, finalizeTranscode, type VideoFinalizeDeps } from '../../src/jobs/video-finalize.js';
 import { DEFAULT_VIDEO_LIMITS } from '../../src/media/video/index.js';
+import { ffprobePath, runTool } from '../../src/media/video/tools.js';
 import { createJobsTable } from '../support/jobs-table.js';
 import { renderClip } from '../support/video-clips.js';
 
@@ -243,6 +244,66 @@ describe('runTranscodeJob', () => {
     expect(stored).toMatchObject({ status: 'PROCESSING', attempt: 1 });
     expect(stored?.progress).toBeLessThan(90);
   });
+});
+
+describe('uploads during the encode', () => {
+  const hlsRequest = { video: { outputs: [{ kind: 'hls', segmentSeconds: 1, ladder: [720, 360] }] } };
+
+  it('sends finished segments while ffmpeg runs; the stored ladder plays end to end', async () => {
+    const job = await processingJob(longClip, { request: hlsRequest });
+    const logged: Record<string, unknown>[] = [];
+    const { result } = await run(job, {
+      log: (message, data) => logged.push({ message, ...data }),
+    });
+    expect(result.status).toBe('COMPLETED');
+    const counts = logged.find((entry) => entry.message === 'outputs uploaded');
+    // 8 s in 1 s segments over two rungs and audio: most segments go up before ffmpeg exits, and none
+    // changed after it was sent.
+    expect(counts).toMatchObject({ resent: 0 });
+    expect(Number(counts?.early)).toBeGreaterThan(5);
+
+    const local = await mkdtemp(join(dir, 'stored-'));
+    const prefix = jobOutputsPrefix(TENANT, job.jobId);
+    for (const key of await outputKeys(job.jobId)) {
+      const path = join(local, key.slice(prefix.length));
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await objects.read(OUTPUTS, key));
+    }
+    // Every frame of every rung decodes from the stored segments: none was sent half-written.
+    for (const rung of ['720p', '360p']) {
+      const frames = await runTool(
+        ffprobePath(),
+        [
+          ...['-v', 'error', '-protocol_whitelist', 'file', '-count_frames', '-select_streams', 'v:0'],
+          ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0'],
+          join(local, 'hls', rung, 'index.m3u8'),
+        ],
+        { collectStdout: 10_000 },
+      );
+      expect(frames.stderr, rung).toBe('');
+      // csv prints the count under the program and again under the stream.
+      const counts = frames.stdout.split('\n').filter((line) => line.trim() !== '');
+      expect(counts.map(Number), `${rung}: ${frames.stdout}`).toContain(8 * 25);
+    }
+  }, 120_000);
+
+  it('a run stopped after segments went up leaves none of them behind', async () => {
+    const job = await processingJob(longClip, { request: hlsRequest });
+    const controller = new AbortController();
+    const deps = await transcodeDeps({ signal: controller.signal });
+    const running = runTranscodeJob(deps, { tenant: TENANT, jobId: job.jobId, attempt: job.attempt }).then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    const deadline = Date.now() + 60_000;
+    while ((await outputKeys(job.jobId)).length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await outputKeys(job.jobId)).length).toBeGreaterThan(0);
+    controller.abort(new Error('the task was stopped'));
+    expect(await running).toBe('rejected');
+    expect(await outputKeys(job.jobId)).toEqual([]);
+    expect(await readdir(deps.workRoot)).toEqual([]);
+  }, 120_000);
 });
 
 describe('input errors come back as FAILED documents', () => {

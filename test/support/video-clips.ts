@@ -22,6 +22,11 @@ export interface ClipOptions {
    */
   encoderPreset?: string;
   pixFmt?: string;
+  /**
+   * Like a phone's own recording: sensor-like noise on every frame and a camera's bitrate (e.g. 17000
+   * kbit/s, what a phone writes for 1080p30 H.264), instead of a clean picture at the encoder's choice.
+   */
+  camera?: { bitrateKbps: number };
   /** Muxer, e.g. mp4, matroska, ipod. */
   format?: string;
   /**
@@ -43,7 +48,7 @@ export async function renderClip(path: string, options: ClipOptions = {}): Promi
     '-f',
     'lavfi',
     '-i',
-    `${generator}=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+    `${generator}=size=${width}x${height}:rate=${fps}:duration=${seconds}${options.camera ? ',noise=alls=14:allf=t' : ''}`,
   ];
   const tone = ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`];
   const args = ['-nostdin', '-hide_banner', '-v', 'error', '-y'];
@@ -68,23 +73,28 @@ export async function renderClip(path: string, options: ClipOptions = {}): Promi
       options.pixFmt ?? 'yuv420p',
     );
     if (codec === 'libx265') args.push('-x265-params', 'log-level=error');
+    if (options.camera) {
+      const kbps = options.camera.bitrateKbps;
+      args.push('-b:v', `${kbps}k`, '-maxrate', `${Math.round(kbps * 1.2)}k`, '-bufsize', `${kbps * 2}k`);
+    }
     if (audio) args.push('-c:a', 'aac', '-b:a', '96k');
     if (options.faststart) args.push('-movflags', '+faststart');
     args.push('-f', rotation ? 'mp4' : (options.format ?? 'mp4'), encodedPath);
   }
-  await ffmpeg(args, path);
+  await ffmpeg(args, path, Math.max(60_000, seconds * 10_000));
   if (rotation) {
     const remux = ['-nostdin', '-v', 'error', '-y', '-i', encodedPath, '-c', 'copy'];
     await ffmpeg(
       [...remux, '-metadata:s:v:0', `rotate=${rotation}`, '-f', options.format ?? 'mp4', path],
       path,
+      60_000,
     );
     await rm(encodedPath, { force: true });
   }
 }
 
-async function ffmpeg(args: string[], path: string): Promise<void> {
-  const result = await runTool(ffmpegPath(), args, { timeoutMs: 60_000 });
+async function ffmpeg(args: string[], path: string, timeoutMs: number): Promise<void> {
+  const result = await runTool(ffmpegPath(), args, { timeoutMs });
   if (result.exitCode !== 0) throw new Error(`could not render ${path}: ${result.stderr.trim()}`);
 }
 

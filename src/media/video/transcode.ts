@@ -19,6 +19,7 @@ import {
 } from './outputs.js';
 import type { TranscodePlan } from './plan.js';
 import { ProgressParser, type ProgressSnapshot } from './progress.js';
+import { type FinishedSegment, watchFinishedSegments } from './segment-watch.js';
 import { writeSpriteVtts } from './sprite-vtt.js';
 import { ffmpegPath, runTool, toolFailure } from './tools.js';
 
@@ -35,6 +36,12 @@ export interface TranscodeOptions {
   timeoutMs?: number;
   /** SIGTERM-to-SIGKILL grace on abort/timeout. */
   killGraceMs?: number;
+  /**
+   * Called while ffmpeg still runs, for each HLS/DASH segment it has finished (see watchFinishedSegments),
+   * so a caller can upload segments during the encode. The file is still in the work folder and moves to
+   * `outDir` under the same relative path once the run succeeds.
+   */
+  onSegmentFinished?: (segment: FinishedSegment) => void;
 }
 
 export interface TranscodeResult {
@@ -64,7 +71,14 @@ export async function transcode(
   try {
     for (const dir of directoriesFor(plan)) await mkdir(join(workDir, dir), { recursive: true });
     const jobs = buildFfmpegJobs(plan, inputPath, workDir);
-    await runJobs(jobs, plan, options);
+    const watcher = options.onSegmentFinished
+      ? watchFinishedSegments(workDir, options.onSegmentFinished)
+      : undefined;
+    try {
+      await runJobs(jobs, plan, options);
+    } finally {
+      await watcher?.stop();
+    }
     await dropAudioOnlyVariants(plan, workDir);
     await writeSpriteVtts(plan, workDir);
     const outputs = await describeOutputs(plan, workDir);

@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { videoOutputKey } from '../core/keys.js';
+import type { ObjectStore } from '../core/ports.js';
+import type { FinishedSegment } from '../media/video/segment-watch.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.mp4': 'video/mp4',
+  '.m4s': 'video/iso.segment',
+  '.webm': 'video/webm',
+  '.m4a': 'audio/mp4',
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt',
+  '.ts': 'video/mp2t',
+};
+
+const SINGLE_PUT_BYTES = 8 * 1024 * 1024;
+
+export interface OutputUploaderDeps {
+  objects: Pick<ObjectStore, 'write'>;
+  outputsBucket: string;
+  signal?: AbortSignal;
+  /** Parallel uploads. Default 4. */
+  uploadConcurrency?: number;
+}
+
+type Fingerprint = { size: number; mtimeMs: number };
+
+/**
+ * Uploads a transcode's files under the job's output prefix, in two phases:
+ *  - `early`: segments ffmpeg has finished go up while it still encodes, so most of the upload is off the
+ *    critical path. Best effort: a failed or racing early upload is simply not recorded.
+ *  - `finish`: after the run, every file whose exact version (size, mtime) did not already go up early.
+ *    That pass is authoritative; its failures throw.
+ * Every PUT has ended when `finish` or `stop` returns, so a caller cleaning up after a failure or a stop
+ * deletes after the last PUT, not while one is still in flight.
+ */
+export function outputUploader(deps: OutputUploaderDeps, target: { tenant: string; jobId: string }) {
+  const concurrency = Math.max(1, deps.uploadConcurrency ?? 4);
+  const uploaded = new Map<string, Fingerprint>();
+  const queue: FinishedSegment[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let accepting = true;
+  let wrote = false;
+  const counts = { early: 0, final: 0, resent: 0 };
+
+  const put = async (path: string, absolutePath: string): Promise<Fingerprint> => {
+    const { size, mtimeMs } = await stat(absolutePath);
+    // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
+    const body = size <= SINGLE_PUT_BYTES ? await readFile(absolutePath) : createReadStream(absolutePath);
+    wrote = true;
+    await deps.objects.write(
+      deps.outputsBucket,
+      videoOutputKey(target.tenant, target.jobId, path),
+      body,
+      CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+    );
+    return { size, mtimeMs };
+  };
+
+  const pump = () => {
+    while (accepting && inFlight.size < concurrency && queue.length > 0 && !deps.signal?.aborted) {
+      const segment = queue.shift() as FinishedSegment;
+      const upload: Promise<void> = put(segment.path, segment.absolutePath)
+        .then((fingerprint) => {
+          uploaded.set(segment.path, fingerprint);
+          counts.early++;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          inFlight.delete(upload);
+          pump();
+        });
+      inFlight.add(upload);
+    }
+  };
+
+  const stop = async () => {
+    accepting = false;
+    queue.length = 0;
+    while (inFlight.size > 0) await Promise.all(inFlight);
+  };
+
+  return {
+    early(segment: FinishedSegment) {
+      if (!accepting) return;
+      queue.push(segment);
+      pump();
+    },
+
+    async finish(dir: string, files: readonly string[], onUploaded: (count: number) => void) {
+      await stop();
+      let next = 0;
+      let done = 0;
+      let failure: unknown;
+      const worker = async () => {
+        while (next < files.length && failure === undefined && !deps.signal?.aborted) {
+          const file = files[next++] as string;
+          try {
+            const absolutePath = join(dir, file);
+            const sent = uploaded.get(file);
+            const current = sent && (await stat(absolutePath));
+            if (!(current && current.size === sent.size && current.mtimeMs === sent.mtimeMs)) {
+              if (sent) counts.resent++;
+              uploaded.set(file, await put(file, absolutePath));
+              counts.final++;
+            }
+            onUploaded(++done);
+          } catch (error) {
+            failure ??= error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+      deps.signal?.throwIfAborted();
+      if (failure !== undefined) throw failure;
+    },
+
+    stop,
+    /** Whether any PUT was started (so something may need deleting after a failure). */
+    get wrote() {
+      return wrote;
+    },
+    /** Files sent during the encode, after it, and sent again because they changed after an early PUT. */
+    get counts() {
+      return { ...counts };
+    },
+  };
+}

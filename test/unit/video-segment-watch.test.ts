@@ -1,0 +1,90 @@
+/**
+ * Segments reported while ffmpeg encodes (for uploads during the encode): the naming rule on a folder
+ * the test writes, then real HLS and DASH encodes, where every reported segment's bytes at report time
+ * must equal the final file's (the muxers close a segment before they open the next).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planOutputs, probeMedia, transcode } from '../../src/media/video/index.js';
+import { type FinishedSegment, watchFinishedSegments } from '../../src/media/video/segment-watch.js';
+import { renderClip } from '../support/video-clips.js';
+
+let dir: string;
+let clip: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'segment-watch-'));
+  clip = join(dir, 'clip.mp4');
+  await renderClip(clip, { width: 640, height: 360, seconds: 6, fps: 25 });
+}, 60_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
+
+describe('watchFinishedSegments', () => {
+  it('reports a numbered segment once a later one of its series exists, and nothing else', async () => {
+    const root = await mkdtemp(join(dir, 'names-'));
+    await mkdir(join(root, 'hls', '720p'), { recursive: true });
+    await mkdir(join(root, 'dash'), { recursive: true });
+    const reported: string[] = [];
+    const watcher = watchFinishedSegments(root, (segment) => reported.push(segment.path), {
+      intervalMs: 10,
+    });
+    const touch = (path: string) => writeFile(join(root, path), 'x');
+    await Promise.all(['hls/720p/init.mp4', 'hls/720p/index.m3u8', 'hls/720p/segment-00000.m4s'].map(touch));
+    await Promise.all(['dash/init-0.m4s', 'dash/init-1.m4s', 'dash/chunk-0-00001.m4s'].map(touch));
+    await settle();
+    expect(reported).toEqual([]);
+
+    await Promise.all(['hls/720p/segment-00001.m4s', 'dash/chunk-1-00001.m4s'].map(touch));
+    await settle();
+    // A new segment of another series (chunk-1) finishes nothing in chunk-0.
+    expect(reported).toEqual(['hls/720p/segment-00000.m4s']);
+
+    await touch('dash/chunk-0-00002.m4s');
+    await settle();
+    expect(reported).toEqual(['hls/720p/segment-00000.m4s', 'dash/chunk-0-00001.m4s']);
+
+    await watcher.stop();
+    await touch('hls/720p/segment-00002.m4s');
+    await settle();
+    expect(reported).toHaveLength(2);
+  });
+
+  it('on real HLS and DASH encodes, each reported segment is already its final bytes', async () => {
+    const probe = await probeMedia(clip);
+    const plan = planOutputs(probe, {
+      outputs: [
+        { kind: 'hls', segmentSeconds: 1, ladder: [360, 240] },
+        { kind: 'dash', segmentSeconds: 1, ladder: [360] },
+      ],
+    });
+    const seen = new Map<string, string>();
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    const outDir = join(dir, 'out');
+    const result = await transcode(clip, plan, outDir, {
+      onSegmentFinished: (segment: FinishedSegment) => {
+        // Read at once, as an uploader would: what it would have sent.
+        seen.set(segment.path, sha256(readFileSync(segment.absolutePath)));
+      },
+    });
+    const segments = result.files.filter((file) => /\d{5}\.m4s$/.test(file));
+    // 6 s in 1 s segments: 2 HLS rungs + audio, 1 DASH video + audio, each with ~6 segments. The last of
+    // each series, and whatever ffmpeg wrote after the last poll, only come after it exits.
+    expect(segments.length).toBeGreaterThanOrEqual(25);
+    expect(seen.size).toBeGreaterThanOrEqual(segments.length / 3);
+    for (const [path, hash] of seen) {
+      expect(result.files).toContain(path);
+      expect(sha256(await readFile(join(outDir, path))), path).toBe(hash);
+    }
+    const reportedSeries = new Set([...seen.keys()].map((path) => path.replace(/\d{5}\.m4s$/, '')));
+    expect(reportedSeries.size).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+});
