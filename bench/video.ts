@@ -21,6 +21,7 @@ import { ffmpegPath, runTool } from '../src/media/video/tools.js';
 
 import { createJobsTable } from '../test/support/jobs-table.js';
 import { type ClipOptions, renderClip } from '../test/support/video-clips.js';
+import { childCpuSeconds } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_VIDEO_SECONDS ?? 30);
 const ROUNDS = Number(process.env.BENCH_VIDEO_ROUNDS ?? 2);
@@ -40,6 +41,13 @@ const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
   const started = performance.now();
   const value = await work();
   return [value, performance.now() - started];
+};
+
+/** Wall time and the ffmpeg processes' CPU seconds: less disturbed by other work on a shared machine. */
+const timeWithCpu = async <T>(work: () => Promise<T>): Promise<[T, number, number]> => {
+  const cpuBefore = childCpuSeconds();
+  const [value, wallMs] = await time(work);
+  return [value, wallMs, childCpuSeconds() - cpuBefore];
 };
 
 /**
@@ -92,11 +100,12 @@ async function benchSource(
     separate: Number.POSITIVE_INFINITY,
     bare: Number.POSITIVE_INFINITY,
   };
+  const cpu = { oneDecode: Number.POSITIVE_INFINITY, separate: Number.POSITIVE_INFINITY };
   const taskTimes = { total: Number.POSITIVE_INFINITY, download: 0, upload: 0, early: 0, after: 0 };
   let transcoded: Awaited<ReturnType<typeof transcode>> | undefined;
   let rungs: Awaited<ReturnType<typeof separateRungEncodes>> = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const [result, oneDecodeMs] = await time(() =>
+    const [result, oneDecodeMs, oneDecodeCpu] = await timeWithCpu(() =>
       transcode(source, plan, join(dir, `${name}-one-decode-${round}`)),
     );
     transcoded = result;
@@ -108,7 +117,7 @@ async function benchSource(
         if (run.exitCode !== 0) throw new Error(`bare ffmpeg failed: ${run.stderr.slice(-500)}`);
       }
     });
-    const [separate, separateMs] = await time(() =>
+    const [separate, separateMs, separateCpu] = await timeWithCpu(() =>
       separateRungEncodes(source, plan, join(dir, `${name}-separate-${round}`)),
     );
     rungs = separate;
@@ -117,6 +126,8 @@ async function benchSource(
     best.oneDecode = Math.min(best.oneDecode, oneDecodeMs);
     best.bare = Math.min(best.bare, bareMs);
     best.separate = Math.min(best.separate, separateMs);
+    cpu.oneDecode = Math.min(cpu.oneDecode, oneDecodeCpu);
+    cpu.separate = Math.min(cpu.separate, separateCpu);
     await rm(join(dir, `${name}-one-decode-${round}`), { recursive: true, force: true });
     await rm(bare, { recursive: true, force: true });
     await rm(join(dir, `${name}-separate-${round}`), { recursive: true, force: true });
@@ -133,6 +144,9 @@ async function benchSource(
   console.log(`  one decode, all rungs (transcode):   ${s(oneDecodeMs)}`);
   console.log(`  one process per rung (own decodes):  ${s(separateMs)}`);
   console.log(`  one-decode / separate wall time:     ${(oneDecodeMs / separateMs).toFixed(2)}x`);
+  console.log(
+    `  ffmpeg CPU: one decode ${cpu.oneDecode.toFixed(1)} s, per rung ${cpu.separate.toFixed(1)} s: ${(cpu.oneDecode / cpu.separate).toFixed(2)}x`,
+  );
   console.log(`  bare ffmpeg (same command):          ${s(bareMs)}`);
   console.log(
     `  probe ${probeMs.toFixed(0)} ms; transcode - bare ffmpeg ${(oneDecodeMs - bareMs).toFixed(0)} ms`,

@@ -1,38 +1,16 @@
 import { statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import { hashApiKey, issueApiKey } from '../jobs/auth.js';
 import type { JobView } from '../jobs/job-view.js';
 import { VIDEO_PRESETS } from '../media/video/plan.js';
 import { ApiClient, resolveTarget } from './api-client.js';
+import { contentTypeFor, namedLikeVideoOrAudio } from './content-types.js';
 import { postFileToPresignedPost } from './multipart-upload.js';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.heic': 'image/heic',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.mp4': 'video/mp4',
-  '.m4v': 'video/mp4',
-  '.mov': 'video/quicktime',
-  '.webm': 'video/webm',
-  '.mkv': 'video/x-matroska',
-  '.m4a': 'audio/mp4',
-  '.mp3': 'audio/mpeg',
-  '.wav': 'audio/wav',
-  '.flac': 'audio/flac',
-  '.ogg': 'audio/ogg',
-  '.opus': 'audio/opus',
-};
 
 /** Image files ask for `outputs`; video and audio files for `video` (presets mobile, web, hls). */
 function outputsRequest(path: string, preset: string): Record<string, unknown> {
-  if (!/^(video|audio)\//.test(contentTypeFor(path))) return { outputs: { preset } };
+  if (!namedLikeVideoOrAudio(path)) return { outputs: { preset } };
   if (!Object.hasOwn(VIDEO_PRESETS, preset))
     throw new Error(`video and audio files take --preset mobile, web or hls (got ${preset})`);
   return { video: { preset } };
@@ -40,9 +18,6 @@ function outputsRequest(path: string, preset: string): Record<string, unknown> {
 
 const eta = (job: JobView) =>
   job.status === 'PROCESSING' && job.etaSeconds !== undefined ? ` (about ${job.etaSeconds}s left)` : '';
-
-export const contentTypeFor = (path: string) =>
-  CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 

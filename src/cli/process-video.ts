@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { ErrorCodes, inputError, toPipelineError } from '../core/errors.js';
 import { sniff } from '../media/sniff.js';
 import {
@@ -10,9 +10,7 @@ import {
   VIDEO_PRESETS,
   type VideoLimits,
 } from '../media/video/index.js';
-
-const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.flv', '.ogv']);
-const AUDIO_EXTENSIONS = new Set(['.m4a', '.mp3', '.wav', '.flac', '.aac', '.ogg', '.opus']);
+import { namedLikeVideoOrAudio } from './content-types.js';
 
 /**
  * Whether a file goes down the video path: its bytes say video or audio, or it is named like one (a text
@@ -27,8 +25,7 @@ export async function isVideoOrAudio(file: string): Promise<boolean> {
     const kind = sniff(head.subarray(0, bytesRead)).kind;
     if (kind === 'video' || kind === 'audio') return true;
     if (kind === 'image' || kind === 'svg') return false;
-    const extension = extname(file).toLowerCase();
-    return VIDEO_EXTENSIONS.has(extension) || AUDIO_EXTENSIONS.has(extension);
+    return namedLikeVideoOrAudio(file);
   } finally {
     await handle.close();
   }

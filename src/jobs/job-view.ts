@@ -23,7 +23,8 @@ export async function jobView(job: Job, objects: ObjectStore, outputsBucket: str
     batch: job.batch
       ? { id: job.batch.batchId, ref: job.batch.ref, dependsOn: job.batch.dependsOn }
       : undefined,
-    outputsRequested: job.request.outputs,
+    // Image outputs (with their default) mean nothing once the upload turned out to be video or audio.
+    outputsRequested: job.executionArn ? undefined : job.request.outputs,
     videoRequested: job.request.video,
     metadataPolicy: job.request.metadataPolicy,
     metadata: job.request.metadata,

@@ -121,6 +121,12 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     expect(seen.some((s) => s.status === 'PROCESSING' && typeof s.etaSeconds === 'number')).toBe(true);
     expect(job.sourceMetadata).toMatchObject({ videoCodec: 'h264', audioCodec: 'aac', width: 1920 });
     expect(job.sourceMetadata?.durationSeconds).toBeCloseTo(3, 0);
+    // The view shows what was asked of the video, not the image outputs' default.
+    const view = job as unknown as Record<string, unknown>;
+    expect(view.videoRequested).toMatchObject({
+      outputs: [{ kind: 'mp4' }, { kind: 'hls' }, { kind: 'poster' }],
+    });
+    expect(view.outputsRequested).toBeUndefined();
 
     const mp4 = job.outputs?.find((o) => o.kind === 'mp4');
     expect(mp4).toMatchObject({ width: 1280, height: 720, codec: 'h264' });
