@@ -157,7 +157,7 @@ async function benchSource(
   const taskOverMs = taskTimes.total - bareMs;
   console.log(`  transcoder task (S3 in/out, DynamoDB): ${s(taskTimes.total)}`);
   console.log(
-    `  of which download ${taskTimes.download.toFixed(0)} ms; PUTs ${taskTimes.upload.toFixed(0)} ms summed (${taskTimes.early} files during the encode, ${taskTimes.after} after it)`,
+    `  of which download ${taskTimes.download.toFixed(0)} ms; PUTs ${taskTimes.upload.toFixed(0)} ms summed (${taskTimes.early} files sent early, ${taskTimes.after} in the final pass)`,
   );
   console.log(
     `  task overhead outside ffmpeg:        ${((100 * taskOverMs) / bareMs).toFixed(1)} % of ffmpeg time`,

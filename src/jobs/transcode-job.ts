@@ -38,6 +38,8 @@ export interface TranscodeJobDeps {
   progressIntervalMs?: number;
   /** Parallel uploads. Default 4. */
   uploadConcurrency?: number;
+  /** How often finished segments are looked for during the encode (they upload meanwhile). Default 250 ms. */
+  segmentPollMs?: number;
   now?: () => number;
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
@@ -68,7 +70,8 @@ export async function runTranscodeJob(
   await removeStaleScratch(deps.workRoot, jobId);
   const workDir = await mkdtemp(join(deps.workRoot, `transcode-${jobId}-`));
   const progress = progressWriter(deps, target, job.progress);
-  const uploads = outputUploader(deps, target);
+  const outDir = join(workDir, 'out');
+  const uploads = outputUploader(deps, target, outDir);
   try {
     const request = VideoRequest.safeParse(job.request.video ?? { preset: 'web' });
     if (!request.success)
@@ -92,9 +95,10 @@ export async function runTranscodeJob(
     const plan = planOutputs(probe, request.data);
     progress.report('transcoding', BAND.probed);
 
-    const result = await transcode(sourcePath, plan, join(workDir, 'out'), {
+    const result = await transcode(sourcePath, plan, outDir, {
       signal: deps.signal,
       onSegmentFinished: (segment) => uploads.early(segment),
+      segmentPollMs: deps.segmentPollMs,
       onProgress: (p) =>
         progress.report(
           'transcoding',
@@ -103,7 +107,7 @@ export async function runTranscodeJob(
         ),
     });
     progress.report('uploading', BAND.transcoded);
-    await uploads.finish(join(workDir, 'out'), result.files, (done) =>
+    await uploads.finish(outDir, result.files, (done) =>
       progress.report(
         'uploading',
         BAND.transcoded + ((BAND.uploaded - BAND.transcoded) * done) / result.files.length,
@@ -137,12 +141,17 @@ export async function removeUploads(
   deps: Pick<TranscodeJobDeps, 'jobs' | 'objects' | 'outputsBucket' | 'log'>,
   target: { tenant: string; jobId: string; attempt: number },
 ): Promise<void> {
-  try {
-    const job = await deps.jobs.get(target.tenant, target.jobId);
-    if (job && job.attempt === target.attempt && job.status !== 'COMPLETED')
-      await deps.objects.deletePrefix(deps.outputsBucket, jobOutputsPrefix(target.tenant, target.jobId));
-  } catch (error) {
-    deps.log?.('could not remove partial outputs', { error: String(error) });
+  // A few tries: after a cancel nothing else deletes what this run sent once the execution has stopped.
+  for (let tryNumber = 1; tryNumber <= 3; tryNumber++) {
+    try {
+      const job = await deps.jobs.get(target.tenant, target.jobId);
+      if (job && job.attempt === target.attempt && job.status !== 'COMPLETED')
+        await deps.objects.deletePrefix(deps.outputsBucket, jobOutputsPrefix(target.tenant, target.jobId));
+      return;
+    } catch (error) {
+      deps.log?.('could not remove partial outputs', { error: String(error), tryNumber });
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** tryNumber));
+    }
   }
 }
 

@@ -27,6 +27,8 @@ export interface OutputUploaderDeps {
   uploadConcurrency?: number;
 }
 
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
 type Fingerprint = { size: number; mtimeMs: number };
 
 /**
@@ -38,7 +40,12 @@ type Fingerprint = { size: number; mtimeMs: number };
  * Every PUT has ended when `finish` or `stop` returns, so a caller cleaning up after a failure or a stop
  * deletes after the last PUT, not while one is still in flight.
  */
-export function outputUploader(deps: OutputUploaderDeps, target: { tenant: string; jobId: string }) {
+export function outputUploader(
+  deps: OutputUploaderDeps,
+  target: { tenant: string; jobId: string },
+  /** Where the transcode moves its outputs when it succeeds: a segment queued early may be there by then. */
+  finalDir: string,
+) {
   const concurrency = Math.max(1, deps.uploadConcurrency ?? 4);
   const uploaded = new Map<string, Fingerprint>();
   const queue: FinishedSegment[] = [];
@@ -47,25 +54,54 @@ export function outputUploader(deps: OutputUploaderDeps, target: { tenant: strin
   let wrote = false;
   const counts = { early: 0, final: 0, resent: 0 };
 
-  const put = async (path: string, absolutePath: string): Promise<Fingerprint> => {
-    const { size, mtimeMs } = await stat(absolutePath);
-    // Segments, playlists and stills go as one PUT; large renditions stream as a multipart upload.
-    const body = size <= SINGLE_PUT_BYTES ? await readFile(absolutePath) : createReadStream(absolutePath);
+  const send = (path: string, body: Buffer | ReturnType<typeof createReadStream>) => {
     wrote = true;
-    await deps.objects.write(
+    return deps.objects.write(
       deps.outputsBucket,
       videoOutputKey(target.tenant, target.jobId, path),
       body,
       CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
     );
+  };
+
+  /** One PUT of a file as it is now. Segments, playlists and stills go whole; large files stream. */
+  const put = async (path: string, absolutePath: string): Promise<Fingerprint> => {
+    const { size, mtimeMs } = await stat(absolutePath);
+    await send(
+      path,
+      size <= SINGLE_PUT_BYTES ? await readFile(absolutePath) : createReadStream(absolutePath),
+    );
     return { size, mtimeMs };
+  };
+
+  /**
+   * An early segment, read whole from the work folder or, if the transcode has moved it meanwhile, from
+   * `finalDir`. Its version counts as sent only if the file did not change while it was read.
+   */
+  const putEarly = async (segment: FinishedSegment): Promise<Fingerprint | undefined> => {
+    for (const path of [segment.absolutePath, join(finalDir, segment.path)]) {
+      try {
+        const before = await stat(path);
+        const body = await readFile(path);
+        const after = await stat(path);
+        await send(segment.path, body);
+        const unchanged = after.size === before.size && after.mtimeMs === before.mtimeMs;
+        return unchanged && body.length === before.size
+          ? { size: before.size, mtimeMs: before.mtimeMs }
+          : undefined;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+    return undefined;
   };
 
   const pump = () => {
     while (accepting && inFlight.size < concurrency && queue.length > 0 && !deps.signal?.aborted) {
       const segment = queue.shift() as FinishedSegment;
-      const upload: Promise<void> = put(segment.path, segment.absolutePath)
+      const upload: Promise<void> = putEarly(segment)
         .then((fingerprint) => {
+          if (!fingerprint) return;
           uploaded.set(segment.path, fingerprint);
           counts.early++;
         })

@@ -253,6 +253,7 @@ describe('uploads during the encode', () => {
     const job = await processingJob(longClip, { request: hlsRequest });
     const logged: Record<string, unknown>[] = [];
     const { result } = await run(job, {
+      segmentPollMs: 25,
       log: (message, data) => logged.push({ message, ...data }),
     });
     expect(result.status).toBe('COMPLETED');
@@ -290,7 +291,7 @@ describe('uploads during the encode', () => {
   it('a run stopped after segments went up leaves none of them behind', async () => {
     const job = await processingJob(longClip, { request: hlsRequest });
     const controller = new AbortController();
-    const deps = await transcodeDeps({ signal: controller.signal });
+    const deps = await transcodeDeps({ signal: controller.signal, segmentPollMs: 25 });
     const running = runTranscodeJob(deps, { tenant: TENANT, jobId: job.jobId, attempt: job.attempt }).then(
       () => 'resolved',
       () => 'rejected',

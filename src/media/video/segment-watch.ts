@@ -31,6 +31,7 @@ export function watchFinishedSegments(
   let stopped = false;
   let polling: Promise<void> = Promise.resolve();
   const poll = async () => {
+    if (stopped) return;
     const newestInSeries = new Map<string, number>();
     const segments: { path: string; series: string; number: number }[] = [];
     for (const path of await listFiles(dir)) {
@@ -61,7 +62,14 @@ export function watchFinishedSegments(
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'));
+  return (
+    entries
+      .filter((entry) => entry.isFile())
+      // parentPath is Node >= 20.12; `path` is its older name.
+      .map((entry) =>
+        relative(dir, join(entry.parentPath ?? entry.path, entry.name))
+          .split(sep)
+          .join('/'),
+      )
+  );
 }

@@ -42,6 +42,8 @@ export interface TranscodeOptions {
    * `outDir` under the same relative path once the run succeeds.
    */
   onSegmentFinished?: (segment: FinishedSegment) => void;
+  /** How often the work folder is looked at for finished segments. Default 250 ms. */
+  segmentPollMs?: number;
 }
 
 export interface TranscodeResult {
@@ -72,7 +74,7 @@ export async function transcode(
     for (const dir of directoriesFor(plan)) await mkdir(join(workDir, dir), { recursive: true });
     const jobs = buildFfmpegJobs(plan, inputPath, workDir);
     const watcher = options.onSegmentFinished
-      ? watchFinishedSegments(workDir, options.onSegmentFinished)
+      ? watchFinishedSegments(workDir, options.onSegmentFinished, { intervalMs: options.segmentPollMs })
       : undefined;
     try {
       await runJobs(jobs, plan, options);
