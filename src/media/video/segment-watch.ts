@@ -26,12 +26,12 @@ export function watchFinishedSegments(
   dir: string,
   onFinished: (segment: FinishedSegment) => void,
   options: { intervalMs?: number } = {},
-): { stop(): Promise<void> } {
+): { stop(options?: { writerExited?: boolean }): Promise<void> } {
   const reported = new Set<string>();
   let stopped = false;
   let polling: Promise<void> = Promise.resolve();
-  const poll = async () => {
-    if (stopped) return;
+  const poll = async (writerExited = false) => {
+    if (stopped && !writerExited) return;
     const newestInSeries = new Map<string, number>();
     const segments: { path: string; series: string; number: number }[] = [];
     for (const path of await listFiles(dir)) {
@@ -43,19 +43,22 @@ export function watchFinishedSegments(
       newestInSeries.set(series, Math.max(newestInSeries.get(series) ?? -1, number));
     }
     for (const { path, series, number } of segments) {
-      if (stopped || reported.has(path) || number >= (newestInSeries.get(series) ?? 0)) continue;
+      const last = number >= (newestInSeries.get(series) ?? 0);
+      if (reported.has(path) || (!writerExited && (stopped || last))) continue;
       reported.add(path);
       onFinished({ path, absolutePath: join(dir, ...path.split('/')) });
     }
   };
   const timer = setInterval(() => {
-    polling = polling.then(poll).catch(() => undefined);
+    polling = polling.then(() => poll()).catch(() => undefined);
   }, options.intervalMs ?? 250);
   return {
-    async stop() {
+    /** With `writerExited` (ffmpeg ended well), every segment is complete: the rest are reported at once. */
+    async stop(options = {}) {
       stopped = true;
       clearInterval(timer);
       await polling;
+      if (options.writerExited) await poll(true);
     },
   };
 }

@@ -77,7 +77,8 @@ export async function transcode(
       ? watchFinishedSegments(workDir, options.onSegmentFinished, { intervalMs: options.segmentPollMs })
       : undefined;
     try {
-      await runJobs(jobs, plan, options);
+      // Once the encode has exited, its last segments are final too: they go while the stills pass runs.
+      await runJobs(jobs, plan, options, () => watcher?.stop({ writerExited: true }));
     } finally {
       await watcher?.stop();
     }
@@ -115,6 +116,7 @@ async function runJobs(
   jobs: readonly FfmpegJob[],
   plan: TranscodePlan,
   options: TranscodeOptions,
+  afterEncode: () => Promise<void> | undefined,
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs(plan));
   const weights = jobs.map((job) => (job.stage === 'encode' ? 9 : 1));
@@ -132,6 +134,7 @@ async function runJobs(
       }
     });
     completed += weight;
+    if (job.stage === 'encode') await afterEncode();
   }
 }
 
