@@ -35,6 +35,8 @@ const SOURCES: Record<string, ClipOptions> = {
   clean: { encoderPreset: 'medium' },
   phone: { encoderPreset: 'faster', camera: { bitrateKbps: 17_000 } },
 };
+/** setInterval's longest delay: the segment watcher never looks before ffmpeg exits. */
+const NEVER_MS = 2 ** 31 - 1;
 const SOURCE_NAMES = (process.env.BENCH_VIDEO_SOURCES ?? 'clean,phone').split(',');
 
 const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
@@ -102,6 +104,7 @@ async function benchSource(
   };
   const cpu = { oneDecode: Number.POSITIVE_INFINITY, separate: Number.POSITIVE_INFINITY };
   const taskTimes = { total: Number.POSITIVE_INFINITY, download: 0, upload: 0, early: 0, after: 0 };
+  let taskUploadsAfterMs = Number.POSITIVE_INFINITY;
   let transcoded: Awaited<ReturnType<typeof transcode>> | undefined;
   let rungs: Awaited<ReturnType<typeof separateRungEncodes>> = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -123,6 +126,9 @@ async function benchSource(
     rungs = separate;
     const measured = await task.run(sourceKey, `${name}-${round}`);
     if (measured.total < taskTimes.total) Object.assign(taskTimes, measured);
+    // The same task with segment uploads held until ffmpeg exits (a poll interval that never fires).
+    const held = await task.run(sourceKey, `${name}-held-${round}`, NEVER_MS);
+    taskUploadsAfterMs = Math.min(taskUploadsAfterMs, held.total);
     best.oneDecode = Math.min(best.oneDecode, oneDecodeMs);
     best.bare = Math.min(best.bare, bareMs);
     best.separate = Math.min(best.separate, separateMs);
@@ -162,6 +168,9 @@ async function benchSource(
   console.log(
     `  task overhead outside ffmpeg:        ${((100 * taskOverMs) / bareMs).toFixed(1)} % of ffmpeg time`,
   );
+  console.log(
+    `  same task, uploads after ffmpeg:     ${s(taskUploadsAfterMs)}, ${((100 * (taskUploadsAfterMs - bareMs)) / bareMs).toFixed(1)} % beyond bare ffmpeg`,
+  );
   console.log(`  outputs: ${transcoded?.files.length} files; best of ${ROUNDS} interleaved rounds each`);
 }
 
@@ -199,7 +208,7 @@ async function transcoderTask(dir: string) {
       await objects.write('bench-uploads', key, await readFile(source), 'video/mp4');
       return key;
     },
-    async run(key: string, label: string) {
+    async run(key: string, label: string, segmentPollMs?: number) {
       const jobId = ulid();
       const now = new Date().toISOString();
       await jobs.create({
@@ -227,6 +236,7 @@ async function transcoderTask(dir: string) {
           limits: DEFAULT_VIDEO_LIMITS,
           maxSourceBytes: 2 ** 32,
           workRoot: join(dir, `task-${label}`),
+          segmentPollMs,
           log: (message, data) => {
             if (message !== 'outputs uploaded') return;
             counts.early = Number(data?.early);
