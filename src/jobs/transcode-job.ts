@@ -113,7 +113,7 @@ export async function runTranscodeJob(
         BAND.transcoded + ((BAND.uploaded - BAND.transcoded) * done) / result.files.length,
       ),
     );
-    deps.log?.('outputs uploaded', uploads.counts);
+    deps.log?.('outputs uploaded', { ...uploads.counts, ffmpegMs: Math.round(result.ffmpegMs) });
     await progress.flush();
     return {
       status: 'COMPLETED',

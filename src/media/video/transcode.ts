@@ -50,6 +50,8 @@ export interface TranscodeResult {
   outputs: TranscodedOutput[];
   /** Every file written, relative to the output directory ('/'-separated): what an uploader copies. */
   files: string[];
+  /** Wall time the ffmpeg processes ran, in ms: what the rest of a run is measured against. */
+  ffmpegMs: number;
 }
 
 /** Work folders are created inside outDir so the final rename never crosses file systems. */
@@ -73,12 +75,13 @@ export async function transcode(
   try {
     for (const dir of directoriesFor(plan)) await mkdir(join(workDir, dir), { recursive: true });
     const jobs = buildFfmpegJobs(plan, inputPath, workDir);
+    let ffmpegMs = 0;
     const watcher = options.onSegmentFinished
       ? watchFinishedSegments(workDir, options.onSegmentFinished, { intervalMs: options.segmentPollMs })
       : undefined;
     try {
       // Once the encode has exited, its last segments are final too: they go while the stills pass runs.
-      await runJobs(jobs, plan, options, () => watcher?.stop({ writerExited: true }));
+      ffmpegMs = await runJobs(jobs, plan, options, () => watcher?.stop({ writerExited: true }));
     } finally {
       await watcher?.stop();
     }
@@ -99,7 +102,7 @@ export async function transcode(
       etaSeconds: 0,
       done: true,
     });
-    return { outputs, files };
+    return { outputs, files, ffmpegMs };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -117,15 +120,17 @@ async function runJobs(
   plan: TranscodePlan,
   options: TranscodeOptions,
   afterEncode: () => Promise<void> | undefined,
-): Promise<void> {
+): Promise<number> {
   const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs(plan));
   const weights = jobs.map((job) => (job.stage === 'encode' ? 9 : 1));
   const total = weights.reduce((sum, w) => sum + w, 0);
   let completed = 0;
   let reported = 0;
+  let ffmpegMs = 0;
   for (const [i, job] of jobs.entries()) {
     const parser = new ProgressParser(job.mediaSeconds);
     const weight = weights[i] ?? 1;
+    const started = performance.now();
     await runFfmpeg(job.args, deadline, options, (chunk) => {
       for (const snapshot of parser.push(chunk)) {
         reported = Math.max(reported, ((completed + (weight * snapshot.percent) / 100) / total) * 100);
@@ -133,9 +138,11 @@ async function runJobs(
         options.onProgress?.({ ...snapshot, stage: job.stage, percent, done: false });
       }
     });
+    ffmpegMs += performance.now() - started;
     completed += weight;
     if (job.stage === 'encode') await afterEncode();
   }
+  return ffmpegMs;
 }
 
 async function runFfmpeg(
