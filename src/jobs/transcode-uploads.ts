@@ -50,7 +50,10 @@ export function outputUploader(
   const uploaded = new Map<string, Fingerprint>();
   const queue: FinishedSegment[] = [];
   const inFlight = new Set<Promise<void>>();
+  /** New early segments are taken. */
   let accepting = true;
+  /** Queued early segments are started (false once stopped). */
+  let running = true;
   let wrote = false;
   const counts = { early: 0, final: 0, resent: 0 };
 
@@ -97,7 +100,8 @@ export function outputUploader(
   };
 
   const pump = () => {
-    while (accepting && inFlight.size < concurrency && queue.length > 0 && !deps.signal?.aborted) {
+    if (deps.signal?.aborted) queue.length = 0;
+    while (running && inFlight.size < concurrency && queue.length > 0) {
       const segment = queue.shift() as FinishedSegment;
       const upload: Promise<void> = putEarly(segment)
         .then((fingerprint) => {
@@ -114,10 +118,15 @@ export function outputUploader(
     }
   };
 
+  const settle = async () => {
+    while (inFlight.size > 0) await Promise.all(inFlight);
+  };
+
   const stop = async () => {
     accepting = false;
+    running = false;
     queue.length = 0;
-    while (inFlight.size > 0) await Promise.all(inFlight);
+    await settle();
   };
 
   return {
@@ -128,7 +137,11 @@ export function outputUploader(
     },
 
     async finish(dir: string, files: readonly string[], onUploaded: (count: number) => void) {
-      await stop();
+      // The segments already queued still go as early ones (from where the transcode moved them): the
+      // final pass then has nothing left to send for them.
+      accepting = false;
+      await settle();
+      running = false;
       let next = 0;
       let done = 0;
       let failure: unknown;

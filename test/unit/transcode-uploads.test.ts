@@ -124,6 +124,25 @@ describe('outputUploader', () => {
     expect(uploads.counts).toMatchObject({ early: 2, final: 0, resent: 0 });
   });
 
+  it('finish lets queued early segments go first, so none is sent twice', async () => {
+    const work = await folder('queued', { 'q-00000.m4s': 'a', 'q-00001.m4s': 'b', 'q-00002.m4s': 'c' });
+    const memory = memoryStore();
+    const release = memory.hold();
+    const uploads = outputUploader(
+      { objects: memory.store, outputsBucket: 'out', uploadConcurrency: 1 },
+      TARGET,
+      work,
+    );
+    const files = ['q-00000.m4s', 'q-00001.m4s', 'q-00002.m4s'];
+    for (const path of files) uploads.early({ path, absolutePath: join(work, path) });
+    await until(() => memory.open === 1);
+    const finishing = uploads.finish(work, files, () => {});
+    release();
+    await finishing;
+    expect([...memory.puts].sort()).toEqual(files.map(key));
+    expect(uploads.counts).toEqual({ early: 3, final: 0, resent: 0 });
+  });
+
   it('stop() returns only after the PUT in flight has ended, and nothing queued starts after it', async () => {
     const work = await folder('stop', { 's-00000.m4s': 'a', 's-00001.m4s': 'b' });
     const memory = memoryStore();
