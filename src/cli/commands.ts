@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
+import { VIDEO_PRESETS } from '../core/video-request.js';
 import { hashApiKey, issueApiKey } from '../jobs/auth.js';
 import type { JobView } from '../jobs/job-view.js';
-import { VIDEO_PRESETS } from '../media/video/plan.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 import { contentTypeFor, namedLikeVideoOrAudio } from './content-types.js';
 import { postFileToPresignedPost } from './multipart-upload.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { VideoRequest } from '../media/video/plan.js';
 import type { ErrorCode } from './errors.js';
+import { VideoRequest } from './video-request.js';
 
 export const JobStatus = {
   AWAITING_UPLOAD: 'AWAITING_UPLOAD',
