@@ -194,22 +194,20 @@ async function transcoderTask(dir: string) {
   for (const Bucket of ['bench-uploads', 'bench-outputs']) await s3.send(new CreateBucketCommand({ Bucket }));
   const jobs = new DynamoDbJobStore({ tableName: 'bench-jobs', client: dynamo });
   const timings = { download: 0, upload: 0 };
-  const objects = new (class extends S3ObjectStore {
-    override async download(...args: Parameters<S3ObjectStore['download']>) {
-      const started = performance.now();
-      try {
-        return await super.download(...args);
-      } finally {
-        timings.download += performance.now() - started;
-      }
+  const timed = async <T>(phase: keyof typeof timings, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[phase] += performance.now() - started;
     }
-    override async write(...args: Parameters<S3ObjectStore['write']>) {
-      const started = performance.now();
-      try {
-        return await super.write(...args);
-      } finally {
-        timings.upload += performance.now() - started;
-      }
+  };
+  const objects = new (class extends S3ObjectStore {
+    override download(...args: Parameters<S3ObjectStore['download']>) {
+      return timed('download', () => super.download(...args));
+    }
+    override write(...args: Parameters<S3ObjectStore['write']>) {
+      return timed('upload', () => super.write(...args));
     }
   })({ client: s3 });
   return {

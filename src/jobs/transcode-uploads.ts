@@ -50,10 +50,8 @@ export function outputUploader(
   const uploaded = new Map<string, Fingerprint>();
   const queue: FinishedSegment[] = [];
   const inFlight = new Set<Promise<void>>();
-  /** New early segments are taken. */
+  /** New early segments are taken (until finish or stop). */
   let accepting = true;
-  /** Queued early segments are started (false once stopped). */
-  let running = true;
   let wrote = false;
   const counts = { early: 0, final: 0, resent: 0 };
 
@@ -101,7 +99,7 @@ export function outputUploader(
 
   const pump = () => {
     if (deps.signal?.aborted) queue.length = 0;
-    while (running && inFlight.size < concurrency && queue.length > 0) {
+    while (inFlight.size < concurrency && queue.length > 0) {
       const segment = queue.shift() as FinishedSegment;
       const upload: Promise<void> = putEarly(segment)
         .then((fingerprint) => {
@@ -124,7 +122,6 @@ export function outputUploader(
 
   const stop = async () => {
     accepting = false;
-    running = false;
     queue.length = 0;
     await settle();
   };
@@ -141,7 +138,6 @@ export function outputUploader(
       // final pass then has nothing left to send for them.
       accepting = false;
       await settle();
-      running = false;
       let next = 0;
       let done = 0;
       let failure: unknown;

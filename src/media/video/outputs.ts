@@ -259,18 +259,20 @@ export async function promote(
       },
     );
   }
-  const files = await Promise.all(entries.map((entry) => listFiles(join(outDir, entry))));
-  return files
-    .flat()
-    .map((file) => relative(outDir, file).split(sep).join('/'))
-    .sort();
+  const files = await Promise.all(entries.map((entry) => filesUnder(outDir, entry)));
+  return files.flat().sort();
 }
 
-async function listFiles(path: string): Promise<string[]> {
-  const info = await stat(path);
-  if (!info.isDirectory()) return [path];
-  const names = await readdir(path);
-  return (await Promise.all(names.map((name) => listFiles(join(path, name))))).flat();
+/** The files at `root/entry` (one file, or every file under a folder), relative to root, '/'-separated. */
+export async function filesUnder(root: string, entry = ''): Promise<string[]> {
+  const path = join(root, entry);
+  const relativeToRoot = (file: string) => relative(root, file).split(sep).join('/');
+  if (!(await stat(path)).isDirectory()) return [relativeToRoot(path)];
+  const found = await readdir(path, { recursive: true, withFileTypes: true });
+  // parentPath is Node >= 20.12; `path` is its older name.
+  return found
+    .filter((item) => item.isFile())
+    .map((item) => relativeToRoot(join(item.parentPath ?? item.path, item.name)));
 }
 
 const size = async (path: string) => (await stat(path)).size;

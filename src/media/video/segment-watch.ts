@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
+import { filesUnder } from './outputs.js';
 
 /** A segment ffmpeg has finished writing, while the encode still runs. */
 export interface FinishedSegment {
@@ -34,7 +34,7 @@ export function watchFinishedSegments(
     if (stopped && !writerExited) return;
     const newestInSeries = new Map<string, number>();
     const segments: { path: string; series: string; number: number }[] = [];
-    for (const path of await listFiles(dir)) {
+    for (const path of await filesUnder(dir).catch(() => [])) {
       const match = NUMBERED_SEGMENT.exec(path);
       if (!match) continue;
       const series = `${match[1]}#${match[3]}`;
@@ -61,18 +61,4 @@ export function watchFinishedSegments(
       if (options.writerExited) await poll(true);
     },
   };
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return (
-    entries
-      .filter((entry) => entry.isFile())
-      // parentPath is Node >= 20.12; `path` is its older name.
-      .map((entry) =>
-        relative(dir, join(entry.parentPath ?? entry.path, entry.name))
-          .split(sep)
-          .join('/'),
-      )
-  );
 }
