@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// One seed per run for test data (test/support/seed.ts); workers inherit it, the summary prints it on a
+// failure, and `TEST_SEED=N npm test -- <file>` replays it.
+process.env.TEST_SEED ??= String(Math.floor(Math.random() * 1_000_000));
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

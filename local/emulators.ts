@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import S3rver from 's3rver';
+import { keepIdleConnections } from './http-util.js';
 
 /**
  * The three wire-protocol emulators the local runtime and the integration tests run on:
@@ -34,12 +36,15 @@ export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulato
     vhostBuckets: false,
   });
   const s3Address = (await s3.run()) as AddressInfo;
+  // s3rver keeps its http.Server here; @types/s3rver leaves it out.
+  keepIdleConnections((s3 as unknown as { httpServer: Server }).httpServer);
 
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
     dynamo.listen(ports.dynamodb ?? 0, '127.0.0.1', () => resolve());
   });
+  keepIdleConnections(dynamo);
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
   // buildApp rather than startFauxqs: startFauxqs always listens on 0.0.0.0 (every interface).
@@ -51,11 +56,16 @@ export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulato
     dynamodb: { endpoint: `http://127.0.0.1:${dynamoPort}` },
     sqs: { endpoint: `http://127.0.0.1:${sqsAddress.port}` },
     async stop() {
-      await Promise.allSettled([
+      // Idle keep-alive sockets would hold close() open for up to KEEP_ALIVE_TIMEOUT_MS: drop them.
+      const s3Server = (s3 as unknown as { httpServer: Server }).httpServer;
+      const closing = [
         s3.close(),
         new Promise<void>((resolve) => dynamo.close(() => resolve())),
         sqs.close(),
-      ]);
+      ];
+      s3Server.closeAllConnections();
+      dynamo.closeAllConnections();
+      await Promise.allSettled(closing);
       await rm(s3Dir, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,21 @@ import { Agent, type IncomingMessage, request, type Server, type ServerResponse 
 import type { AddressInfo } from 'node:net';
 
 /** Listens on 127.0.0.1 (port 0 = ephemeral) and returns the base URL. */
+/**
+ * Idle keep-alive connections stay open 72 s (fastify's default; Node's own is 5 s). An SDK client reuses a
+ * pooled socket after any pause: with a 5 s server timeout, a request sent just as the server closes the
+ * socket fails with ECONNRESET (seen in CI after a 5 s gap between two tests).
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+export function keepIdleConnections(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Must exceed keepAliveTimeout, or Node closes the socket while a request's headers are awaited.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+}
+
 export async function listen(server: Server, port = 0): Promise<string> {
+  keepIdleConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

@@ -3,7 +3,6 @@
  * attempts recorded, the retry policy followed (delays skipped with a fake clock), dead-lettering,
  * endpoint disabling, replay, and signatures checked by the `standardwebhooks` reference library.
  */
-import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { monotonicFactory } from 'ulid';
@@ -18,6 +17,7 @@ import { AesGcmSecretCipher, generateWebhookSecret } from '../../src/webhooks/se
 import { sendWebhook } from '../../src/webhooks/sender.js';
 import { rotateSecrets } from '../../src/webhooks/signing.js';
 import { createJobsTable } from '../support/jobs-table.js';
+import { testBytes } from '../support/seed.js';
 import { closeReceivers, type Receiver, receiver, reply } from '../support/webhook-receiver.js';
 
 const TABLE = 'webhook-dispatch-test';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   emulators = await startEmulators();
   const client = new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, maxAttempts: 2 });
   await createJobsTable(client, TABLE);
-  const cipher = new AesGcmSecretCipher(randomBytes(32));
+  const cipher = new AesGcmSecretCipher(testBytes(32, 'webhook-dispatch-1'));
   endpoints = new DynamoDbWebhookEndpointStore({ tableName: TABLE, client, cipher });
   deliveries = new DynamoDbDeliveryStore({ tableName: TABLE, client });
 });
@@ -136,7 +136,7 @@ describe('fan-out', () => {
     const otherKey = new DynamoDbWebhookEndpointStore({
       tableName: TABLE,
       client: new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, maxAttempts: 2 }),
-      cipher: new AesGcmSecretCipher(randomBytes(32)),
+      cipher: new AesGcmSecretCipher(testBytes(32, 'webhook-dispatch-2')),
     });
     await expect(otherKey.list(tenant)).rejects.toThrow();
     const routed = await new WebhookFanout({

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { type DeliveryMessage, deliveryIdFor } from '../../src/webhooks/ports.js
 import { AesGcmSecretCipher } from '../../src/webhooks/secrets.js';
 import { activeSecrets } from '../../src/webhooks/signing.js';
 import { createJobsTable } from '../support/jobs-table.js';
+import { testBytes } from '../support/seed.js';
 
 // The webhook use cases and routes over the real stores (dynalite); only the delivery queue is in memory.
 const TABLE = 'webhooks-api-test';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   emulators = await startEmulators();
   dynamo = new DynamoDBClient({ endpoint: emulators.dynamodb.endpoint, maxAttempts: 2 });
   await createJobsTable(dynamo, TABLE);
-  const cipher = new AesGcmSecretCipher(randomBytes(32));
+  const cipher = new AesGcmSecretCipher(testBytes(32, 'webhooks-api-1'));
   endpoints = new DynamoDbWebhookEndpointStore({ tableName: TABLE, client: dynamo, cipher });
   deliveries = new DynamoDbDeliveryStore({ tableName: TABLE, client: dynamo });
 });

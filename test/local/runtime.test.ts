@@ -166,12 +166,13 @@ describe('local runtime: S3 presigned POST', () => {
     expect(late.status).toBe(403);
     expect(late.text).toContain('Policy expired');
 
+    // Flip one bit of the last hex digit: the result always differs from the original (writing a fixed
+    // value over it was a no-op whenever the signature already ended in it).
     const signature = fields['X-Amz-Signature'] as string;
-    const tampered = {
-      ...fields,
-      'X-Amz-Signature': `${signature.slice(0, -2)}00`,
-      'Content-Type': 'image/jpeg',
-    };
+    const last = Number.parseInt(signature.slice(-1), 16);
+    const tamperedSignature = `${signature.slice(0, -1)}${(last ^ 1).toString(16)}`;
+    expect(tamperedSignature).not.toBe(signature);
+    const tampered = { ...fields, 'X-Amz-Signature': tamperedSignature, 'Content-Type': 'image/jpeg' };
     const forged = await postForm(url, tampered, Buffer.alloc(10));
     expect(forged.status).toBe(403);
     expect(forged.text).toContain('SignatureDoesNotMatch');

@@ -1,6 +1,9 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Ends every run with one plain line, `Tests: N passed, N failed, N skipped`, for CI logs. */
+/**
+ * Ends every run with one plain line, `Tests: N passed, N failed, N skipped`, for CI logs; after a failure
+ * it first prints the run's test data seed.
+ */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {
     let passed = 0;
@@ -14,6 +17,10 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
+    }
+    if (failed > 0) {
+      const seed = process.env.TEST_SEED;
+      process.stdout.write(`\nTest data seed: ${seed} (replay with TEST_SEED=${seed} npm test -- <file>)\n`);
     }
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
@@ -20,10 +19,11 @@ import {
 } from '../../../src/webhooks/ports.js';
 import { AesGcmSecretCipher, generateWebhookSecret } from '../../../src/webhooks/secrets.js';
 import { createJobsTable } from '../../support/jobs-table.js';
+import { testBytes } from '../../support/seed.js';
 
 const TABLE = 'webhook-stores-test';
 const nextId = monotonicFactory();
-const cipher = new AesGcmSecretCipher(randomBytes(32));
+const cipher = new AesGcmSecretCipher(testBytes(32, 'dynamodb-webhook-stores-1'));
 let emulators: Emulators;
 let client: DynamoDBClient;
 /** Raw item access, past the stores. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { type Emulators, startEmulators } from '../../../local/emulators.js';
 import { resetDefaultClients, s3Client, s3ClientConfig } from '../../../src/adapters/aws/clients.js';
 import { S3ObjectStore } from '../../../src/adapters/aws/s3-object-store.js';
 import { PipelineError } from '../../../src/core/errors.js';
+import { testBytes } from '../../support/seed.js';
 
 /**
  * The S3 adapter against s3rver, through the DEFAULT client: the endpoint reaches the SDK only via
@@ -122,7 +123,7 @@ describe('S3ObjectStore', () => {
   });
 
   it('writes a buffer and reads it back byte for byte', async () => {
-    const data = randomBytes(64 * 1024);
+    const data = testBytes(64 * 1024, 's3-object-store-1');
     await store.write(BUCKET, 't/acme/jobs/01/out.webp', data, 'image/webp');
     expect((await store.read(BUCKET, 't/acme/jobs/01/out.webp')).equals(data)).toBe(true);
     expect(await store.head(BUCKET, 't/acme/jobs/01/out.webp')).toMatchObject({
@@ -132,7 +133,7 @@ describe('S3ObjectStore', () => {
   });
 
   it('hands every chunk of a read to onChunk, so the SHA-256 comes from the same single read', async () => {
-    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const data = testBytes(3 * 1024 * 1024 + 17, 's3-object-store-2');
     await store.write(BUCKET, 't/acme/uploads/big.bin', data, 'application/octet-stream');
     const digest = createHash('sha256');
     let chunks = 0;
@@ -148,7 +149,7 @@ describe('S3ObjectStore', () => {
   });
 
   it('streams a small stream (single request) without aws-chunked framing in the stored object', async () => {
-    const data = randomBytes(100_000);
+    const data = testBytes(100_000, 's3-object-store-3');
     await store.write(
       BUCKET,
       'stream/small.bin',
@@ -171,7 +172,7 @@ describe('S3ObjectStore', () => {
       },
       { step: 'initialize' },
     );
-    const chunk = randomBytes(1024 * 1024);
+    const chunk = testBytes(1024 * 1024, 's3-object-store-4');
     const chunks = Array.from({ length: 12 }, (_, i) =>
       Buffer.concat([chunk.subarray(i), chunk.subarray(0, i)]),
     );
@@ -201,7 +202,7 @@ describe('S3ObjectStore', () => {
 
   it('uses Upload for a buffer over the single-put limit', async () => {
     const small = new S3ObjectStore({ singlePutMaxBytes: 1024 });
-    const data = randomBytes(4096);
+    const data = testBytes(4096, 's3-object-store-5');
     await small.write(BUCKET, 'buffer/via-upload.bin', data, 'application/octet-stream');
     expect((await store.read(BUCKET, 'buffer/via-upload.bin')).equals(data)).toBe(true);
   });
@@ -237,7 +238,7 @@ describe('S3ObjectStore', () => {
     // No prefix (starts-with) condition: the key is exact.
     expect(policy.conditions.some((c: unknown) => Array.isArray(c) && c[0] === 'starts-with')).toBe(false);
 
-    const body = randomBytes(600);
+    const body = testBytes(600, 's3-object-store-6');
     const form = new FormData();
     for (const [name, value] of Object.entries(post.fields)) form.append(name, value);
     form.append('file', new Blob([body], { type: 'image/jpeg' }), 'photo one.jpg');
