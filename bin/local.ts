@@ -1,9 +1,21 @@
-import { startLocalPipeline } from '../local/pipeline.js';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureDataDir } from '../local/data-dir.js';
+import { PROJECT_ROOT, startLocalPipeline } from '../local/pipeline.js';
 
-// `npm start`: the synthesized stack on 127.0.0.1, no Docker, no AWS account.
+// `npm start [-- --data-dir DIR] [--fresh]`: the synthesized stack on 127.0.0.1, no Docker, no AWS account.
+// State lives in .local/data/ (or MP_DATA_DIR) and survives a stop or a kill; --fresh starts empty.
+const { values: flags } = parseArgs({
+  options: { 'data-dir': { type: 'string' }, fresh: { type: 'boolean', default: false } },
+});
+const dataDir = ensureDataDir(
+  resolve(flags['data-dir'] ?? process.env.MP_DATA_DIR ?? resolve(PROJECT_ROOT, '.local', 'data')),
+  { fresh: flags.fresh },
+);
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 const pipeline = await startLocalPipeline({
+  dataDir,
   ports: {
     api: port('MP_API_PORT', 3000),
     s3: port('MP_S3_PORT', 4569),
@@ -27,6 +39,7 @@ media-pipeline is running locally (stage dev, synthesized from the CDK app)
 
   tenant       ${pipeline.tenant}
   API key      ${pipeline.apiKey}   (also in .local/stack.json, which the CLI reads)
+  data         ${dataDir}   (kept across restarts; npm start -- --fresh starts empty)
 
 Try it (in another terminal):
   npx media-pipeline upload test/fixtures/images/Landscape_6.jpg --wait

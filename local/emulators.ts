@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import S3rver from 's3rver';
+import { DATA_LAYOUT } from './data-dir.js';
 import { keepIdleConnections } from './http-util.js';
 
 /**
@@ -25,8 +26,22 @@ export interface EmulatorPorts {
   sqs?: number;
 }
 
-export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulators> {
-  const s3Dir = await mkdtemp(join(tmpdir(), 'media-pipeline-s3-'));
+export interface EmulatorOptions {
+  /**
+   * Keep S3 objects and DynamoDB tables here across restarts (see data-dir.ts). Without it both live in a
+   * temporary folder / in memory and are gone at stop.
+   */
+  dataDir?: string;
+}
+
+export async function startEmulators(
+  ports: EmulatorPorts = {},
+  options: EmulatorOptions = {},
+): Promise<Emulators> {
+  const { dataDir } = options;
+  const s3Dir = dataDir
+    ? await mkdir(join(dataDir, DATA_LAYOUT.s3), { recursive: true }).then(() => join(dataDir, DATA_LAYOUT.s3))
+    : await mkdtemp(join(tmpdir(), 'media-pipeline-s3-'));
   const s3 = new S3rver({
     address: '127.0.0.1',
     port: ports.s3 ?? 0,
@@ -39,7 +54,13 @@ export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulato
   // s3rver keeps its http.Server here; @types/s3rver leaves it out.
   keepIdleConnections((s3 as unknown as { httpServer: Server }).httpServer);
 
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    // LevelDB on disk: writes are on disk when the call returns, so a kill -9 keeps them.
+    ...(dataDir ? { path: join(dataDir, DATA_LAYOUT.dynamodb) } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
     dynamo.listen(ports.dynamodb ?? 0, '127.0.0.1', () => resolve());
@@ -66,7 +87,7 @@ export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulato
       s3Server.closeAllConnections();
       dynamo.closeAllConnections();
       await Promise.allSettled(closing);
-      await rm(s3Dir, { recursive: true, force: true });
+      if (!dataDir) await rm(s3Dir, { recursive: true, force: true });
     },
   };
 }

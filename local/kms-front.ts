@@ -8,8 +8,8 @@ import { ACCOUNT_ID, type Json, type LocalTemplate, REGION } from './template.js
  * template's `AWS::KMS::Key`s and `AWS::KMS::Alias`es: Encrypt, Decrypt, GenerateDataKey,
  * GenerateDataKeyWithoutPlaintext and DescribeKey, for symmetric (SYMMETRIC_DEFAULT) keys.
  *
- * Each key's material is derived (HKDF-SHA256) from a secret made at start (or given), so it lives only as
- * long as the runtime: ciphertexts do not survive a restart. Ciphertext blobs are AES-256-GCM:
+ * Each key's material is derived (HKDF-SHA256) from a secret made at start, or given (a durable stack keeps
+ * it in its data folder, so ciphertexts stored in DynamoDB decrypt after a restart). Ciphertext blobs are AES-256-GCM:
  * version byte, key id, IV, tag, ciphertext; the canonical EncryptionContext is the additional
  * authenticated data, so Decrypt with another context fails with InvalidCiphertextException, as in KMS.
  */
@@ -98,8 +98,9 @@ export class LocalKms {
   constructor(
     readonly keys: LocalKey[],
     readonly aliases: Record<string, string> = {},
-    secret: Buffer = randomBytes(32),
+    secret: Buffer | undefined = undefined,
   ) {
+    secret ??= randomBytes(32);
     for (const key of keys)
       this.material.set(
         key.keyId,

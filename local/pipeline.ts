@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../lib/app.js';
 import { DynamoDbJobStore } from '../src/adapters/aws/dynamodb-job-store.js';
 import { LOCAL_STACK_FILE } from '../src/cli/api-client.js';
-import { issueApiKey } from '../src/jobs/auth.js';
+import { hashApiKey, issueApiKey } from '../src/jobs/auth.js';
+import { DATA_LAYOUT, readJsonFile } from './data-dir.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from './runtime.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +33,22 @@ export interface LocalPipelineOptions extends Omit<LocalStackOptions, 'template'
   writeStackFile?: boolean;
 }
 
+/**
+ * A durable stack keeps its development key: the same key works after a restart (the CLI, scripts and the
+ * browser keep theirs). Its hash is written again each start, so a key file outlives a lost table too.
+ */
+async function stableApiKey(keys: DynamoDbJobStore, dataDir: string, tenant: string): Promise<string> {
+  const file = join(dataDir, DATA_LAYOUT.apiKey);
+  const saved = readJsonFile<{ tenant?: string; apiKey?: string }>(file);
+  if (saved?.tenant === tenant && typeof saved.apiKey === 'string' && saved.apiKey.length > 0) {
+    await keys.putKeyHash(hashApiKey(saved.apiKey), tenant);
+    return saved.apiKey;
+  }
+  const apiKey = await issueApiKey(keys, tenant);
+  writeFileSync(file, `${JSON.stringify({ tenant, apiKey }, null, 2)}\n`, { mode: 0o600 });
+  return apiKey;
+}
+
 /** The whole pipeline on this machine: the synthesized template, run by the local runtime. */
 export async function startLocalPipeline(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
   const { stage = 'dev', tenant = 'demo', writeStackFile = false, ...runtimeOptions } = options;
@@ -42,7 +59,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions = {}): Pr
   });
   const keys = new DynamoDbJobStore({ tableName: stack.tableName('JobsTable') });
   const createApiKey = (forTenant: string) => issueApiKey(keys, forTenant);
-  const apiKey = await createApiKey(tenant);
+  const apiKey = runtimeOptions.dataDir
+    ? await stableApiKey(keys, runtimeOptions.dataDir, tenant)
+    : await createApiKey(tenant);
   const stackFile = join(PROJECT_ROOT, LOCAL_STACK_FILE);
   if (writeStackFile) {
     mkdirSync(dirname(stackFile), { recursive: true });

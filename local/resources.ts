@@ -1,4 +1,10 @@
-import { CreateTableCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type TableDescription,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { RuntimeClients } from './clients.js';
@@ -17,7 +23,10 @@ export async function provisionResources(
 async function createBuckets(template: LocalTemplate, { s3 }: RuntimeClients, log: (line: string) => void) {
   for (const [id, resource] of template.ofType('AWS::S3::Bucket')) {
     const Bucket = template.physicalName(id);
-    await s3.send(new CreateBucketCommand({ Bucket }));
+    // A durable stack finds its buckets from the last run.
+    await s3.send(new CreateBucketCommand({ Bucket })).catch((error: unknown) => {
+      if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
+    });
     const props = template.resolve(resource.Properties ?? {});
     const rules = props.CorsConfiguration?.CorsRules as Record<string, Json>[] | undefined;
     if (rules?.length) {
@@ -83,10 +92,42 @@ async function createTables(
   ];
   for (const [id, resource] of tables) {
     const name = template.physicalName(id);
+    const input = createTableInput(name, template.resolve(resource.Properties ?? {}));
+    const existing = await describeTable(dynamodb, name);
+    if (!existing) await dynamodb.send(new CreateTableCommand(input));
+    else await addMissingIndexes(dynamodb, input, existing);
+    log(`table   ${name}  (${id})${existing ? ' (kept from the last run)' : ''}`);
+  }
+}
+
+async function describeTable(dynamodb: RuntimeClients['dynamodb'], TableName: string) {
+  try {
+    return (await dynamodb.send(new DescribeTableCommand({ TableName }))).Table;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A table kept from an earlier run of an older template gets the indexes the template added since
+ * (CloudFormation would add them too); indexes the template dropped are left alone.
+ */
+async function addMissingIndexes(
+  dynamodb: RuntimeClients['dynamodb'],
+  input: CreateTableCommandInput,
+  existing: TableDescription,
+) {
+  const have = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (have.has(index.IndexName)) continue;
     await dynamodb.send(
-      new CreateTableCommand(createTableInput(name, template.resolve(resource.Properties ?? {}))),
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: input.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
     );
-    log(`table   ${name}  (${id})`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { runtimeClients } from './clients.js';
+import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
 import { startEmulators } from './emulators.js';
 import { EnvironmentPatch, sdkEnvironment } from './env.js';
 import { LocalEventBus, readEventRules } from './event-bus.js';
@@ -38,6 +39,11 @@ export interface LocalStackOptions {
     scheduler?: number;
   };
   log?: (line: string) => void;
+  /**
+   * Keep the stack's state here across restarts (S3 objects, DynamoDB tables, the KMS secret; see
+   * data-dir.ts). Without it every run starts empty and leaves nothing behind.
+   */
+  dataDir?: string;
   /** Local-only knob for tests: visibility delay applied to failed SQS messages instead of the queue's VisibilityTimeout. */
   failedMessageVisibilitySeconds?: number;
   /** Local-only knob for tests: every `rate(...)` EventBridge rule fires this often instead of at its rate. */
@@ -110,7 +116,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    const emulators = await startEmulators({ dynamodb: ports.dynamodb });
+    if (options.dataDir) ensureDataDir(options.dataDir);
+    const emulators = await startEmulators({ dynamodb: ports.dynamodb }, { dataDir: options.dataDir });
     cleanup.push(() => emulators.stop());
     const bucketCors = Object.fromEntries(
       template
@@ -135,7 +142,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const eventsFront = await startEventsFront(ports.events);
     cleanup.push(() => eventsFront.stop());
     const { keys, aliases } = readKmsKeys(template);
-    const kmsFront = await startKmsFront(new LocalKms(keys, aliases), ports.kms);
+    const kmsSecret = options.dataDir ? persistentSecret(options.dataDir, DATA_LAYOUT.kmsSecret) : undefined;
+    const kmsFront = await startKmsFront(new LocalKms(keys, aliases, kmsSecret), ports.kms);
     cleanup.push(() => kmsFront.stop());
     const schedulerFront = await startSchedulerFront(ports.scheduler);
     cleanup.push(() => schedulerFront.stop());
