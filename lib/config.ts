@@ -21,7 +21,7 @@ export interface FunctionSettings {
 export interface StageConfig {
   stage: StageName;
   api: FunctionSettings;
-  /** Image worker. Its timeout drives the ingest queue's visibility timeout (6x) and the job lease (+30 s). */
+  /** Image worker. Its timeout drives the ingest queue's visibility timeout (6x); its lease is JOB_LEASE_SECONDS, renewed. */
   worker: FunctionSettings & {
     /**
      * Event source mapping MaximumConcurrency (2..1000) per priority queue: how many workers may drain
@@ -45,6 +45,8 @@ export interface StageConfig {
   webhookDispatcher: FunctionSettings & { maxConcurrency: number };
   /** Every minute: republishes job events whose publishing failed (the outbox). */
   outboxSweeper: FunctionSettings;
+  /** The job reconciler (every minute; src/jobs/reconciler.ts). */
+  reconciler: FunctionSettings;
   /**
    * Batches: the state machine's task function (start, next job, finish + report), the callback that
    * frees a slot when its job's terminal event arrives, how long a slot waits for one job before moving
@@ -141,6 +143,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     webhookFanout: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 2 },
     webhookDispatcher: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 5 },
     outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    reconciler: { memoryMb: 256, timeoutSeconds: 50 },
     batches: {
       tasks: { memoryMb: 512, timeoutSeconds: 300 },
       callback: { memoryMb: 256, timeoutSeconds: 60 },
@@ -194,6 +197,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     webhookFanout: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 5 },
     webhookDispatcher: { memoryMb: 256, timeoutSeconds: 30, maxConcurrency: 10 },
     outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    reconciler: { memoryMb: 256, timeoutSeconds: 50 },
     batches: {
       tasks: { memoryMb: 512, timeoutSeconds: 300 },
       callback: { memoryMb: 256, timeoutSeconds: 60 },
@@ -247,6 +251,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     webhookFanout: { memoryMb: 512, timeoutSeconds: 30, maxConcurrency: 20 },
     webhookDispatcher: { memoryMb: 512, timeoutSeconds: 30, maxConcurrency: 50 },
     outboxSweeper: { memoryMb: 256, timeoutSeconds: 50 },
+    reconciler: { memoryMb: 256, timeoutSeconds: 50 },
     batches: {
       tasks: { memoryMb: 1024, timeoutSeconds: 300 },
       callback: { memoryMb: 512, timeoutSeconds: 60 },
@@ -309,4 +314,10 @@ export const webhookDeliveryVisibilitySeconds = (config: StageConfig) =>
   6 * config.webhookDispatcher.timeoutSeconds;
 
 /** How long a worker's claim on a job lasts: past its own timeout, so a live worker never loses it. */
-export const jobLeaseSeconds = (config: StageConfig) => config.worker.timeoutSeconds + 30;
+/**
+ * An image job's lease: short, because the worker renews it every third of it while it works (heartbeat)
+ * and extends its message's visibility to match. A worker that dies is replaced within about this long
+ * plus 5 s, instead of after the queue's visibility timeout.
+ */
+export const JOB_LEASE_SECONDS = 30;
+export const jobLeaseSeconds = (_config: StageConfig) => JOB_LEASE_SECONDS;

@@ -7,6 +7,7 @@ import { JobEvents } from './constructs/events.js';
 import { Ingest } from './constructs/ingest.js';
 import { JobTable } from './constructs/job-table.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { Reconciler } from './constructs/reconciler.js';
 import { Storage } from './constructs/storage.js';
 import { Video } from './constructs/video.js';
 import { Webhooks } from './constructs/webhooks.js';
@@ -32,6 +33,7 @@ export class MediaPipelineStack extends Stack {
   readonly webhooks: Webhooks;
   readonly batches: Batches;
   readonly video: Video;
+  readonly reconciler: Reconciler;
 
   constructor(scope: Construct, id: string, props: MediaPipelineStackProps) {
     super(scope, id, props);
@@ -132,6 +134,26 @@ export class MediaPipelineStack extends Stack {
       this.api.handler.function.addEnvironment(name, value);
     this.video.grantStop(this.api.handler.function);
 
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      config,
+      table,
+      uploads: this.storage.uploads,
+      outputs: this.storage.outputs,
+      bus: this.events.bus,
+      queues: this.ingest.queues,
+      environment: {
+        ...base,
+        UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
+        EVENT_BUS_NAME: this.events.bus.eventBusName,
+        QUEUE_URL_URGENT: this.ingest.queues.urgent.queueUrl,
+        QUEUE_URL_HIGH: this.ingest.queues.high.queueUrl,
+        QUEUE_URL_NORMAL: this.ingest.queues.normal.queueUrl,
+        QUEUE_URL_LOW: this.ingest.queues.low.queueUrl,
+        VIDEO_STATE_MACHINE_ARN: this.video.stateMachine.stateMachineArn,
+      },
+    });
+    this.video.grantDescribe(this.reconciler.fn.function);
+
     if (config.alarms) {
       new Monitoring(this, 'Monitoring', {
         config,
@@ -149,6 +171,7 @@ export class MediaPipelineStack extends Stack {
           'batch-tasks': this.batches.tasks.function,
           'batch-callback': this.batches.callback.function,
           'video-tasks': this.video.tasks.function,
+          reconciler: this.reconciler.fn.function,
         },
         webhooks: this.webhooks,
         batches: this.batches,
@@ -170,7 +193,7 @@ export class MediaPipelineStack extends Stack {
         id: 'AwsSolutions-IAM5[Resource::<JobsTable.Arn>/index/*]',
         reason:
           'CDK grantReadWriteData on the jobs table adds its own indexes (index/*): only the table’s GSIs ' +
-          '(ActiveByTenant, OutboxPending, JobsByBatch, PendingByBatch) match, no other resource.',
+          '(ActiveByTenant, OutboxPending, JobsByBatch, PendingByBatch, ReconcileDue) match, no other resource.',
       },
     ]);
     this.acknowledgeFrameworkFindings();

@@ -40,7 +40,9 @@ export async function startEmulators(
 ): Promise<Emulators> {
   const { dataDir } = options;
   const s3Dir = dataDir
-    ? await mkdir(join(dataDir, DATA_LAYOUT.s3), { recursive: true }).then(() => join(dataDir, DATA_LAYOUT.s3))
+    ? await mkdir(join(dataDir, DATA_LAYOUT.s3), { recursive: true }).then(() =>
+        join(dataDir, DATA_LAYOUT.s3),
+      )
     : await mkdtemp(join(tmpdir(), 'media-pipeline-s3-'));
   const s3 = new S3rver({
     address: '127.0.0.1',

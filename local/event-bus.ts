@@ -454,8 +454,18 @@ export class LocalEventBus {
       for (const target of rule.targets) this.track(this.deliver(rule, target, event));
   }
 
+  /**
+   * Fires every enabled scheduled rule once, now, with `detail` (a durable stack catches up at start:
+   * the reconciler and the outbox sweeper run before their first tick).
+   */
+  fireSchedules(detail: Record<string, unknown> = {}): void {
+    for (const rule of this.rules)
+      if (rule.state !== 'DISABLED' && rule.periodMs !== undefined && rule.targets.length)
+        this.fire(rule, detail);
+  }
+
   /** A scheduled rule's tick: a 'Scheduled Event' to each target. */
-  private fire(rule: EventRule): void {
+  private fire(rule: EventRule, detail: Record<string, unknown> = {}): void {
     const event: EventEnvelope = {
       version: '0',
       id: crypto.randomUUID(),
@@ -465,7 +475,7 @@ export class LocalEventBus {
       time: eventTime(new Date()),
       region: REGION,
       resources: [rule.arn],
-      detail: {},
+      detail,
     };
     this.log(`schedule ${rule.name} (${rule.scheduleExpression}) fired`);
     for (const target of rule.targets) this.track(this.deliver(rule, target, event));

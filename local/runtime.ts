@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { START_PASS_DETAIL } from '../src/core/reconcile.js';
 import { runtimeClients } from './clients.js';
 import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
 import { startEmulators } from './emulators.js';
@@ -317,6 +318,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         active = false;
       },
     };
+    // A durable stack's queues are new and empty: the reconciler re-drives what they held before the stop.
+    if (options.dataDir) events.fireSchedules({ [START_PASS_DETAIL]: true });
     log(
       `local stack up: api ${stack.apiUrl || '(none)'}, s3 ${stack.s3Endpoint}, sqs ${stack.sqsEndpoint}, scheduler ${stack.schedulerEndpoint}`,
     );

@@ -42,9 +42,18 @@ const redelivery = {
   leaseSeconds: config.jobLeaseMs / 1000,
 };
 
+/** A message stays hidden as long as its job's lease (plus a margin), renewed with the lease. */
+const holdMessage = (record: SQSRecord) => (leaseMs: number) =>
+  hideMessage(record, leaseMs / 1000 + 5).catch((error) =>
+    logger.warn('could not extend the message visibility', { messageId: record.messageId, error }),
+  );
+
 /** Throws for retryable failures only, so the batch reports just that message as failed. */
 async function handleRecord(record: SQSRecord): Promise<void> {
   try {
+    // If this worker dies, the message comes back when the lease ends (the heartbeat extends both),
+    // not after the queue's whole visibility timeout: the next worker takes the expired lease over.
+    await holdMessage(record)(deps.leaseMs);
     await ingestRecord(record);
   } catch (error) {
     // Retryable: come back after a backoff, not after the queue's whole visibility timeout.
@@ -62,8 +71,9 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 }
 
 async function ingestRecord(record: SQSRecord): Promise<void> {
+  const recordDeps = { ...deps, onLeaseRenewed: holdMessage(record) };
   for (const message of readIngestMessages(record)) {
-    const outcome = await ingest(deps, message);
+    const outcome = await ingest(recordDeps, message);
     logger.info('ingest outcome', {
       messageId: record.messageId,
       result: outcome.result,

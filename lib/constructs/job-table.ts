@@ -7,6 +7,7 @@ import {
   JOBS_TABLE_KEYS,
   OUTBOX_PENDING_INDEX,
   PENDING_BATCH_JOBS_INDEX,
+  RECONCILE_INDEX,
 } from '../../src/adapters/aws/jobs-table-layout.js';
 import type { StageConfig } from '../config.js';
 
@@ -23,7 +24,9 @@ export interface JobTableProps {
  *   `ActiveByTenant` (activeTenant, sk): a tenant's unfinished jobs, for its admission limit;
  *   `OutboxPending` (outboxAt): jobs with unpublished events, for the outbox sweeper;
  *   `JobsByBatch` (batchKey, sk), all attributes: a batch's jobs in order, for its counts, pages, report;
- *   `PendingByBatch` (pendingBatch, sk), keys only: a batch's jobs that have not started.
+ *   `PendingByBatch` (pendingBatch, sk), keys only: a batch's jobs that have not started;
+ *   `ReconcileDue` (reconcileShard, reconcileAt), keys only: unfinished jobs by when the reconciler
+ *   should look at them (a lost message, a dead worker, a lost S3 event).
  * Batches themselves are items `pk TENANT#{tenant}, sk BATCH#{batchId}`.
  * Every other read is by tenant (newest first through the ULID sort key) or by exact key.
  * No TTL attribute either: the design never relies on TTL deletion (the local emulator lacks it).
@@ -64,6 +67,12 @@ export class JobTable extends Construct {
       indexName: PENDING_BATCH_JOBS_INDEX.indexName,
       partitionKey: { name: PENDING_BATCH_JOBS_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: PENDING_BATCH_JOBS_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: RECONCILE_INDEX.indexName,
+      partitionKey: { name: RECONCILE_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: RECONCILE_INDEX.sortKey, type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
     });
     // A stable logical id: the local runtime looks the table up by it, and refactors never replace it.

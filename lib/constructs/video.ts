@@ -141,6 +141,12 @@ export class Video extends Construct {
     this.stateMachine.grantStartExecution(grantee);
   }
 
+  /** The reconciler checks whether a PROCESSING job's execution still runs. */
+  grantDescribe(grantee: IGrantable & IConstruct): void {
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    acknowledgeVideoStop(grantee, this.stateMachine);
+  }
+
   grantStop(grantee: IGrantable & IConstruct): void {
     this.stateMachine.grantExecution(grantee, 'states:StopExecution');
     acknowledgeVideoStop(grantee, this.stateMachine);

@@ -24,6 +24,8 @@ export const ErrorCodes = {
   NOT_MEDIA: 'NOT_MEDIA',
   /** A batch job whose dependency failed or was cancelled: it never starts. */
   DEPENDENCY_FAILED: 'DEPENDENCY_FAILED',
+  /** The presigned upload expired and no object arrived: the job ends (the reconciler decides). */
+  UPLOAD_EXPIRED: 'UPLOAD_EXPIRED',
   // retryable
   TRANSIENT: 'TRANSIENT',
   RESOURCE_EXHAUSTED: 'RESOURCE_EXHAUSTED',

@@ -43,6 +43,13 @@ export interface VideoOrchestrator {
   start(job: { tenant: string; jobId: string; attempt: number }): Promise<string>;
   /** Stops it (and with it the task); a finished or unknown execution is not an error. */
   stop(executionArn: string, cause: string): Promise<void>;
+  /**
+   * Whether the execution still runs: `ended` with its stop time, or `missing` (never started, or lost
+   * with a local runtime's memory).
+   */
+  status(
+    executionArn: string,
+  ): Promise<{ state: 'running' } | { state: 'ended'; stoppedAt: number } | { state: 'missing' }>;
 }
 
 export interface ListPage {
@@ -70,6 +77,11 @@ export interface JobStore {
     /** The attempt the caller read: the claim then also requires it (and records it exactly). */
     expectedAttempt?: number,
   ): Promise<Job | undefined>;
+  /**
+   * The worker's heartbeat: the lease of a PROCESSING job under `attempt` runs until `now + leaseMs`.
+   * False when the job is no longer that attempt's (cancelled, finished, taken over).
+   */
+  extendLease(tenant: string, jobId: string, attempt: number, leaseMs: number): Promise<boolean>;
   /** Monotonic: never lowers progress, only while PROCESSING under the given attempt. */
   reportProgress(
     tenant: string,

@@ -15,6 +15,7 @@ import type { NearDuplicateIndex } from '../core/similarity/near-duplicates.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
 import { SNIFF_BYTES, sniff } from '../media/sniff.js';
 import { findDuplicates, hashAsset, indexAsset } from './asset-hashes.js';
+import { startHeartbeat } from './lease-heartbeat.js';
 
 export interface ProcessDeps {
   jobs: JobStore;
@@ -30,6 +31,13 @@ export interface ProcessDeps {
    * UNSUPPORTED_MEDIA_TYPE, as images-only deployments did.
    */
   video?: { orchestrator: VideoOrchestrator; leaseMs: number; maxBytes: number };
+  /**
+   * Called after each heartbeat renewed the lease (the worker extends its message's visibility to
+   * match, so a message whose worker died comes back when the lease ends, not after the queue's timeout).
+   */
+  onLeaseRenewed?: (leaseMs: number) => Promise<void>;
+  /** How often the lease is renewed while the job is processed (default: a third of the lease). */
+  heartbeatMs?: number;
   now?: () => number;
 }
 
@@ -82,10 +90,14 @@ export async function processJob(
     return { result: 'duplicate-in-flight', jobId };
   }
 
+  const heartbeat = startHeartbeat(deps, job);
   try {
     const detected = await checkSource(deps, job);
-    if (deps.video && (detected.kind === 'video' || detected.kind === 'audio'))
+    if (deps.video && (detected.kind === 'video' || detected.kind === 'audio')) {
+      // The hand-over sets the execution's long lease: no renewal may shorten it afterwards.
+      await heartbeat.stop();
       return await startTranscode(deps, deps.video, job);
+    }
     const rendered = await render(deps, job, detected);
     const outcome = await finish(deps, job, {
       status: 'COMPLETED',
@@ -136,6 +148,8 @@ export async function processJob(
         () => false,
       );
     throw error;
+  } finally {
+    await heartbeat.stop();
   }
 }
 

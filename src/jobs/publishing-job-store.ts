@@ -49,6 +49,10 @@ export class PublishingJobStore implements JobStore {
     return job;
   }
 
+  extendLease(tenant: string, jobId: string, attempt: number, leaseMs: number) {
+    return this.inner.extendLease(tenant, jobId, attempt, leaseMs);
+  }
+
   async reportProgress(
     tenant: string,
     jobId: string,

@@ -49,6 +49,7 @@ describe('deployment bundles', () => {
       'lambdas/dead-letter/handler.ts',
       'lambdas/image-worker/handler.ts',
       'lambdas/outbox-sweeper/handler.ts',
+      'lambdas/reconciler/handler.ts',
       'lambdas/video-tasks/handler.ts',
       'lambdas/webhook-dispatcher/handler.ts',
       'lambdas/webhook-fanout/handler.ts',

@@ -46,8 +46,8 @@ describe('monitoring (prod)', () => {
 
     const alarms = ofType(prod, 'AWS::CloudWatch::Alarm');
     // Ingest dead letters, backlog age, API 5xx, three webhook DLQs, failed batch executions, the batch
-    // callback DLQ, failed video executions, errors + throttles of nine functions.
-    expect(alarms).toHaveLength(27);
+    // callback DLQ, failed video executions, errors + throttles of ten functions.
+    expect(alarms).toHaveLength(29);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.TreatMissingData, id).toBe('notBreaching');
@@ -90,6 +90,7 @@ describe('monitoring (prod)', () => {
       'webhook-dispatcher',
       'outbox-sweeper',
       'video-tasks',
+      'reconciler',
     ]) {
       expect(byName[`media-pipeline-prod-${fn}-errors`]).toMatchObject({
         MetricName: 'Errors',

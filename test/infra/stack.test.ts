@@ -87,9 +87,10 @@ describe('MediaPipeline stack (dev)', () => {
       expect(queue.Type).toBe('AWS::SQS::Queue');
       expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
     }
-    expect(worker.Properties.Environment.Variables.JOB_LEASE_SECONDS).toBe(
-      String(worker.Properties.Timeout + 30),
-    );
+    // A short lease the worker renews (heartbeat), well inside the function's timeout and the queue's.
+    const lease = Number(worker.Properties.Environment.Variables.JOB_LEASE_SECONDS);
+    expect(lease).toBe(30);
+    expect(lease).toBeLessThan(worker.Properties.Timeout);
   });
 
   it('redrives every priority queue to one 14-day DLQ after at least 5 receives, consumed by the dead-letter function', () => {
@@ -255,6 +256,8 @@ describe('MediaPipeline stack (dev)', () => {
         { AttributeName: 'outboxAt', AttributeType: 'S' },
         { AttributeName: 'batchKey', AttributeType: 'S' },
         { AttributeName: 'pendingBatch', AttributeType: 'S' },
+        { AttributeName: 'reconcileShard', AttributeType: 'S' },
+        { AttributeName: 'reconcileAt', AttributeType: 'N' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -290,6 +293,15 @@ describe('MediaPipeline stack (dev)', () => {
         KeySchema: [
           { AttributeName: 'pendingBatch', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        // Unfinished jobs by when the reconciler should look at them (src/core/reconcile.ts).
+        IndexName: 'ReconcileDue',
+        KeySchema: [
+          { AttributeName: 'reconcileShard', KeyType: 'HASH' },
+          { AttributeName: 'reconcileAt', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
@@ -571,8 +583,8 @@ describe('per-stage settings', () => {
         expect(logGroup.Properties.RetentionInDays).toBe(config.logRetention);
       }
       // Dead letters, backlog age, API 5xx, the three webhook DLQs, failed batch executions and the batch
-      // callback DLQ, and errors + throttles for each of the eight functions.
-      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 + 1 + 2 * 9 : 0);
+      // callback DLQ, and errors + throttles for each of the ten functions.
+      template.resourceCountIs('AWS::CloudWatch::Alarm', config.alarms ? 3 + 3 + 2 + 1 + 2 * 10 : 0);
     }
     expect(synthesized.prod.stack.stackName).toBe('MediaPipeline-prod');
   });

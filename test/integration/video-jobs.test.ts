@@ -522,6 +522,7 @@ describe('worker hand-over to the video orchestrator (processJob)', () => {
         return orchestrator.executionArnFor(job.jobId, job.attempt);
       },
       stop: async () => undefined,
+      status: async () => ({ state: 'running' }),
     };
     return { orchestrator, started };
   }

@@ -27,6 +27,7 @@ export const ENTRIES = {
   batchTasks: 'lambdas/batch-tasks/handler.ts',
   batchCallback: 'lambdas/batch-callback/handler.ts',
   videoTasks: 'lambdas/video-tasks/handler.ts',
+  reconciler: 'lambdas/reconciler/handler.ts',
 } as const;
 
 export const ofType = (resources: Resources, type: string) =>

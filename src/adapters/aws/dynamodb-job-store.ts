@@ -32,6 +32,7 @@ import {
   OUTBOX_PENDING_INDEX,
   PENDING_BATCH_JOBS_INDEX,
 } from './jobs-table-layout.js';
+import { reconcileAttributes, setReconcile } from './reconcile-attributes.js';
 
 /**
  * Single-table layout (the CDK JobTable declares exactly these key attributes):
@@ -67,6 +68,9 @@ const PROTECTED_ATTRIBUTES = new Set([
   'outboxAt',
   BATCH_JOBS_INDEX.partitionKey,
   PENDING_BATCH_JOBS_INDEX.partitionKey,
+  'reconcileShard',
+  'reconcileAt',
+  'reconcileRuns',
 ]);
 
 /** A list cursor that this store did not issue for this tenant (tampered, truncated, other tenant). */
@@ -199,6 +203,13 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       sets.push('#active = :active');
       values[':active'] = tenant;
     } else removes.push('#active');
+    const now = Date.parse(stamp);
+    setReconcile(names, values, sets, removes, jobId, {
+      status: to,
+      now,
+      leaseUntil: fields.leaseUntil,
+      transcoding: fields.executionArn !== undefined,
+    });
     Object.entries(fields).forEach(([attribute, value], i) => {
       if (PROTECTED_ATTRIBUTES.has(attribute)) throw new TypeError(`transition may not set ${attribute}`);
       names[`#s${i}`] = attribute;
@@ -279,6 +290,14 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       ':updatedAt': new Date(now).toISOString(),
       ':tenant': tenant,
     };
+    const reconcileSets: string[] = [];
+    const reconcileRemoves: string[] = [];
+    const reconcileNames: Record<string, string> = {};
+    setReconcile(reconcileNames, values, reconcileSets, reconcileRemoves, jobId, {
+      status: JobStatus.PROCESSING,
+      now,
+      leaseUntil: now + leaseMs,
+    });
     fresh.forEach((status, i) => {
       values[`:fresh${i}`] = status;
     });
@@ -296,7 +315,8 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
           `SET #status = :processing, #attempt = ${expectedAttempt === undefined ? 'if_not_exists(#attempt, :zero) + :one' : ':next'}, ` +
           '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
           '#startedAt = if_not_exists(#startedAt, :updatedAt), ' +
-          '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt)',
+          '#outbox.#eventKey = :event, #outboxAt = if_not_exists(#outboxAt, :outboxAt), ' +
+          `${reconcileSets.join(', ')} REMOVE ${reconcileRemoves.join(', ')}`,
         ConditionExpression:
           `((#status IN (${fresh.map((_, i) => `:fresh${i}`).join(', ')})) OR ` +
           '(#status = :processing AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)))' +
@@ -312,6 +332,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
           '#outbox': 'outbox',
           '#eventKey': outboxKey(started, now),
           '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
+          ...reconcileNames,
         },
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
@@ -319,6 +340,44 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       return toJob(out.Attributes ?? {});
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async extendLease(tenant: string, jobId: string, attempt: number, leaseMs: number): Promise<boolean> {
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new RangeError(`invalid lease ${leaseMs}`);
+    const now = this.now();
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#attempt': 'attempt',
+      '#leaseUntil': 'leaseUntil',
+    };
+    const values: Record<string, unknown> = {
+      ':processing': JobStatus.PROCESSING,
+      ':attempt': attempt,
+      ':lease': now + leaseMs,
+    };
+    const sets = ['#leaseUntil = :lease'];
+    const removes: string[] = [];
+    setReconcile(names, values, sets, removes, jobId, {
+      status: JobStatus.PROCESSING,
+      now,
+      leaseUntil: now + leaseMs,
+    });
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          ConditionExpression: '#status = :processing AND #attempt = :attempt',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -574,6 +633,9 @@ function toJob(item: Record<string, unknown>): Job {
     activeTenant: _active,
     [BATCH_JOBS_INDEX.partitionKey]: _batch,
     [PENDING_BATCH_JOBS_INDEX.partitionKey]: _pending,
+    reconcileShard: _shard,
+    reconcileAt: _reconcileAt,
+    reconcileRuns: _runs,
     ...job
   } = item;
   return job as unknown as Job;
@@ -590,6 +652,7 @@ export function jobItem(job: Job): Record<string, unknown> {
     ...(job.status === 'PENDING' && job.batch
       ? { [PENDING_BATCH_JOBS_INDEX.partitionKey]: batchIndexKey(job.tenant, job.batch.batchId) }
       : {}),
+    ...reconcileAttributes(job),
   };
 }
 

@@ -1,4 +1,9 @@
-import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { VideoOrchestrator } from '../../core/ports.js';
 
 /** The execution name of a job attempt: the job id, plus the attempt so a retried job can start again. */
@@ -43,6 +48,17 @@ export class SfnVideoOrchestrator implements VideoOrchestrator {
     } catch (error) {
       // Already ended (Step Functions answers an ended execution's stop with success) or never started.
       if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+    }
+  }
+
+  async status(executionArn: string): ReturnType<VideoOrchestrator['status']> {
+    try {
+      const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE') return { state: 'running' };
+      return { state: 'ended', stoppedAt: out.stopDate?.getTime() ?? Date.now() };
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionDoesNotExist') return { state: 'missing' };
+      throw error;
     }
   }
 }

@@ -1,0 +1,41 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcile-index.js';
+import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
+import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
+import { START_PASS_DETAIL } from '../../src/core/reconcile.js';
+import { loadConfig } from '../../src/jobs/config.js';
+import { reconcile } from '../../src/jobs/reconciler.js';
+import { jobStore } from '../shared/job-store.js';
+import { logger, metrics } from '../shared/observability.js';
+
+const config = loadConfig();
+if (!config.queueUrls) throw new Error('invalid function configuration: QUEUE_URL_* are required');
+const index = new DynamoDbReconcileIndex({ tableName: config.jobsTable });
+const deps = {
+  index,
+  jobs: jobStore(config),
+  queue: new SqsJobQueue({ queueUrls: config.queueUrls }),
+  objects: new S3ObjectStore(),
+  outputsBucket: config.outputsBucket,
+  uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
+  video: config.videoStateMachineArn
+    ? new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn })
+    : undefined,
+};
+
+/** Every minute (and at a local stack's start): re-drives accepted jobs that nothing drives any more. */
+export const handler = middy(async (event: { detail?: Record<string, unknown> } = {}) => {
+  const before = { ...index.usage };
+  const report = await reconcile(deps, { everythingDue: event?.detail?.[START_PASS_DETAIL] === true });
+  const redriven = report.examined - (report.actions.moved ?? 0) - (report.actions.waiting ?? 0);
+  if (redriven > 0 || report.errors > 0) logger.warn('reconciled stuck jobs', { ...report });
+  metrics.addMetric('JobsReconciled', MetricUnit.Count, redriven);
+  metrics.addMetric('ReconcileReadUnits', MetricUnit.Count, index.usage.readUnits - before.readUnits);
+  return report;
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,90 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DueJob, type DueRead, RECONCILE_SHARDS, type ReconcileIndex } from '../../core/reconcile.js';
+import { documentClientOrDefault } from './clients.js';
+import { itemToJob } from './dynamodb-job-store.js';
+import { RECONCILE_INDEX } from './jobs-table-layout.js';
+
+const JOB_SK = /^JOB#([0-9A-HJKMNP-TV-Z]{26})$/;
+const TENANT_PK = /^TENANT#(.+)$/;
+
+/**
+ * The reconciler's view of the jobs table: the `ReconcileDue` sparse index (keys only), a consistent read
+ * of one due job, and a conditional postpone. Counts its requests and read units for the cost figures.
+ */
+export class DynamoDbReconcileIndex implements ReconcileIndex {
+  private readonly client: DynamoDBDocumentClient;
+  readonly shards = Array.from({ length: RECONCILE_SHARDS }, (_, i) => String(i));
+  /** Requests sent and read capacity consumed since construction. */
+  readonly usage = { queries: 0, reads: 0, writes: 0, readUnits: 0 };
+
+  constructor(
+    private readonly options: { tableName: string; client?: DynamoDBDocumentClient | DynamoDBClient },
+  ) {
+    this.client = documentClientOrDefault(options.client);
+  }
+
+  async due(shard: string, now: number, limit: number): Promise<DueJob[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: RECONCILE_INDEX.indexName,
+        KeyConditionExpression: '#shard = :shard AND #at <= :now',
+        ExpressionAttributeNames: { '#shard': RECONCILE_INDEX.partitionKey, '#at': RECONCILE_INDEX.sortKey },
+        ExpressionAttributeValues: { ':shard': shard, ':now': now },
+        Limit: limit,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.usage.queries++;
+    this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
+    const jobs: DueJob[] = [];
+    for (const item of out.Items ?? []) {
+      const tenant = TENANT_PK.exec(String(item.pk))?.[1];
+      const jobId = JOB_SK.exec(String(item.sk))?.[1];
+      if (tenant && jobId) jobs.push({ tenant, jobId, reconcileAt: Number(item[RECONCILE_INDEX.sortKey]) });
+    }
+    return jobs;
+  }
+
+  async read(tenant: string, jobId: string): Promise<DueRead | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.usage.reads++;
+    this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
+    if (!out.Item) return undefined;
+    const at = out.Item[RECONCILE_INDEX.sortKey];
+    return {
+      job: itemToJob(out.Item),
+      reconcileAt: typeof at === 'number' ? at : undefined,
+      runs: Number(out.Item.reconcileRuns ?? 0),
+    };
+  }
+
+  async postpone(tenant: string, jobId: string, seen: number, next: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` },
+          UpdateExpression: 'SET #at = :next ADD #runs :one',
+          // A state write since the read set its own time: it wins.
+          ConditionExpression: '#at = :seen',
+          ExpressionAttributeNames: { '#at': RECONCILE_INDEX.sortKey, '#runs': 'reconcileRuns' },
+          ExpressionAttributeValues: { ':next': next, ':seen': seen, ':one': 1 },
+        }),
+      );
+      this.usage.writes++;
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}
