@@ -6,7 +6,12 @@ import { PROJECT_ROOT, startLocalPipeline } from '../local/pipeline.js';
 // `npm start [-- --data-dir DIR] [--fresh]`: the synthesized stack on 127.0.0.1, no Docker, no AWS account.
 // State lives in .local/data/ (or MP_DATA_DIR) and survives a stop or a kill; --fresh starts empty.
 const { values: flags } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, fresh: { type: 'boolean', default: false } },
+  options: {
+    'data-dir': { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    // A second stack beside `npm start` (tests): leave .local/stack.json, which the CLI reads, alone.
+    'no-stack-file': { type: 'boolean', default: false },
+  },
 });
 const dataDir = ensureDataDir(
   resolve(flags['data-dir'] ?? process.env.MP_DATA_DIR ?? resolve(PROJECT_ROOT, '.local', 'data')),
@@ -22,7 +27,11 @@ const pipeline = await startLocalPipeline({
     dynamodb: port('MP_DYNAMODB_PORT', 4567),
     sqs: port('MP_SQS_PORT', 4566),
   },
-  writeStackFile: true,
+  writeStackFile: !flags['no-stack-file'],
+  // Local only: how often rate() rules (the reconciler, the outbox sweeper) fire; the template says 1 minute.
+  scheduleIntervalMs: process.env.MP_SCHEDULE_INTERVAL_MS
+    ? Number(process.env.MP_SCHEDULE_INTERVAL_MS)
+    : undefined,
   log: (line) => console.log(line),
 });
 const { stack } = pipeline;
@@ -50,12 +59,22 @@ Try it (in another terminal):
 
 Ctrl-C stops everything.`);
 
+// SIGTERM/Ctrl-C: stop taking requests, let jobs in flight finish, then stop. Past the deadline it exits
+// anyway: the unfinished jobs' 30 s leases lapse and the reconciler's start pass hands them to a worker.
+const stopDeadlineMs = Number(process.env.MP_STOP_DEADLINE_SECONDS ?? 25) * 1000;
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping the local stack...`);
-  await pipeline.stop();
+  console.log(
+    `\n${signal}: stopping the local stack (finishing work in flight, up to ${stopDeadlineMs / 1000} s)...`,
+  );
+  const deadline = new Promise<'deadline'>((resolve) =>
+    setTimeout(() => resolve('deadline'), stopDeadlineMs).unref(),
+  );
+  const outcome = await Promise.race([pipeline.stop().then(() => 'stopped' as const), deadline]);
+  if (outcome === 'deadline')
+    console.log('stop deadline reached: exiting with work in flight (it resumes at the next start)');
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -114,6 +114,8 @@ export interface HttpApiServer {
   /** Starts answering with the API's routes (until then every request gets 503). */
   serve(api: HttpApiDefinition, host: LambdaHost): void;
   stop(): Promise<void>;
+  /** Takes no new connection or keep-alive request; requests in flight still get their answer. */
+  stopAccepting(): void;
 }
 
 /** Listens first (the API's URL is part of the template's values), serves once the functions exist. */
@@ -192,5 +194,10 @@ export async function createHttpApiServer(log: (line: string) => void, port = 0)
       state = { api, host };
     },
     stop: () => closeServer(server),
+    stopAccepting: () => {
+      if (!server.listening) return;
+      server.close();
+      server.closeIdleConnections();
+    },
   };
 }

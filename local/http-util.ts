@@ -29,7 +29,8 @@ export async function listen(server: Server, port = 0): Promise<string> {
 
 /** Closes a server without waiting for keep-alive clients. */
 export async function closeServer(server: Server): Promise<void> {
-  if (!server.listening) return;
+  // A server that stopped accepting (stopAccepting) may still hold the connections it was answering.
+  if (!server.listening) return server.closeAllConnections();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await closed;

@@ -314,6 +314,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       async stop() {
         if (stopped) return;
         stopped = true;
+        // Graceful: no new requests, then the pollers finish the batches they hold (stopAll stops them
+        // first), then everything else.
+        for (const server of Object.values(apiServers)) server.stopAccepting();
         await stopAll();
         active = false;
       },

@@ -18,15 +18,28 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
+/** A bound on the stack's settling after one upload: its job, the hash index write, events, fan-out. */
+const IDLE_MS = 60_000;
+/** The photo's hashing in this process (decode of a ~0.8 MB JPEG, a resize): seconds alone, bounded. */
+const LOCAL_WORK_MS = 60_000;
+/**
+ * The tests' work is bounded: at most 3 uploads, each waited for with `idle(IDLE_MS)`, plus local hashing.
+ * The default 30 s test timeout was shorter than even one of those waits, so on a loaded machine it cut
+ * them short (the first test takes ~7 s alone, over 30 s in a doubled full-suite run).
+ */
+const TIMEOUT_MS = 3 * IDLE_MS + LOCAL_WORK_MS;
+
 async function processed(data: Buffer, name: string, apiKey?: string): Promise<JobBody> {
   const created = await client.requestUpload(name, data.length, { outputs: { preset: 'thumbnail' } }, apiKey);
   const posted = await client.postFile(created.upload, data, 'image/jpeg');
   expect(posted.status).toBe(204);
-  await pipeline.stack.idle(60_000);
+  // The whole stack, not just the job: the next upload's duplicates come from the hash index, which is
+  // written after the job completes.
+  await pipeline.stack.idle(IDLE_MS);
   return client.job(created.job.id, apiKey);
 }
 
-describe('hashes and duplicates on the local stack', () => {
+describe('hashes and duplicates on the local stack', { timeout: TIMEOUT_MS }, () => {
   it('records the hashes the CLI computes for the same file, and finds exact and near duplicates', async () => {
     const original = readFixture('2569067123_aca715a2ee_o.jpg');
     const first = await processed(original, 'original.jpg');

@@ -15,7 +15,7 @@ import { buildJobEvent, type JobEvent } from '../../src/core/events.js';
 import { type Job, JobRequest } from '../../src/core/job.js';
 import { WebhookReceiver } from '../../src/webhooks/receiver.js';
 import { pipelineClient } from '../support/pipeline-client.js';
-import { seededRandom } from '../support/random-hashes.js';
+import { testRandom } from '../support/seed.js';
 import { closeReceivers, type Handler, type Receiver, receiver, reply } from '../support/webhook-receiver.js';
 
 const JOBS = Number(process.env.SOAK_JOBS) || 1000;
@@ -67,7 +67,7 @@ function completedEvent(tenant: string, n: number): JobEvent {
 
 describe('webhook soak', () => {
   it(`${JOBS} jobs' events to 3 endpoints, one failing 30% at random: each delivered once or dead-lettered`, async () => {
-    const random = seededRandom(7);
+    const random = testRandom('webhooks-soak flaky endpoint');
     // Which requests each receiver answered with a 2xx: only those count as received.
     const accepted: Set<number>[] = [new Set(), new Set(), new Set()];
     const answering =
@@ -117,19 +117,41 @@ describe('webhook soak', () => {
         const page = await client.api<{ deliveries: { eventId: string }[]; cursor?: string }>(
           'GET',
           `/webhooks/${endpointId}/deliveries?status=DEAD_LETTERED&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+          { retry: true },
         );
+        expect(page.status, JSON.stringify(page.body)).toBe(200);
         for (const d of page.body.deliveries) ids.add(d.eventId);
         cursor = page.body.cursor;
       } while (cursor);
       return ids;
     };
 
-    const deadline = Date.now() + 240_000;
-    let accounted: number[] = [];
-    for (;;) {
-      accounted = targets.map((_, i) => unique(i, endpoints[i]?.secret as string).size);
-      if (accounted.every((n) => n === JOBS) || Date.now() > deadline) break;
+    // Every event of every endpoint is accounted for (accepted, or dead-lettered after its retries) when
+    // the work is done. Wait for that, failing only if nothing moves (no new request at a receiver, no
+    // new dead letter) for STALL_MS: on a loaded machine the deliveries take long, but they keep coming.
+    const STALL_MS = 120_000;
+    const unaccounted = async () => {
+      const left: number[] = [];
+      for (const [i, endpoint] of endpoints.entries()) {
+        const received = unique(i, endpoint.secret);
+        // Dead letters are read only while a receiver lacks events (pages of the API).
+        const dead = received.size < JOBS ? await deadLettered(endpoint.id) : new Set<string>();
+        left.push([...expected].filter((id) => !received.has(id) && !dead.has(id)).length);
+      }
+      return left;
+    };
+    const activity = () => targets.map((t) => t.requests.length).join(',');
+    let left = await unaccounted();
+    let seen = `${activity()} ${left}`;
+    let movedAt = Date.now();
+    while (left.some((n) => n > 0)) {
+      expect(Date.now() - movedAt, `deliveries stalled; unaccounted per endpoint: ${left}`).toBeLessThan(
+        STALL_MS,
+      );
       await new Promise((r) => setTimeout(r, 1000));
+      left = await unaccounted();
+      const now = `${activity()} ${left}`;
+      if (now !== seen) [seen, movedAt] = [now, Date.now()];
     }
     for (const i of targets.keys()) {
       const endpoint = endpoints[i] as { id: string; secret: string };
@@ -144,5 +166,7 @@ describe('webhook soak', () => {
     const failedShare = 1 - (accepted[2]?.size ?? 0) / flaky.requests.length;
     expect(failedShare).toBeGreaterThan(0.2);
     expect(failedShare).toBeLessThan(0.4);
-  }, 300_000);
+    // A backstop only (about 45 s alone, several minutes on a loaded machine): the stall check above
+    // fails first, with what is still unaccounted for.
+  }, 900_000);
 });

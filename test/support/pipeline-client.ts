@@ -2,12 +2,29 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalPipeline } from '../../local/pipeline.js';
 import type { JobView } from '../../src/jobs/job-view.js';
+import { TEST_SEED, testRandom } from './seed.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
   contentType: string;
   body: T;
+  /** How many requests it took (more than 1 only with `retry`). */
+  attempts: number;
 }
+
+/**
+ * How a client retries a 5xx or a failed connection: exponential backoff with full jitter. The local
+ * API's function answers 500 when it hits its 10 s timeout on a saturated one-process stack (middy's
+ * timeoutEarlyResponse), so a busy stack can take a few tries. 8 attempts back off for at most ~40 s.
+ * (A 429 is the API's admission answer, not overload: it is not retried.)
+ */
+const RETRY = { attempts: 8, baseMs: 250, maxMs: 12_000 };
+const retryable = (status: number) => status >= 500;
+/** POST routes that honour Idempotency-Key, so a retry cannot create a second job or batch. */
+const IDEMPOTENT_POSTS = /^\/(jobs|uploads|batches)(\?|$)/;
+let idempotencyKeys = 0;
+/** Unique per process (each test file runs in its own), reproducible from the run's seed. */
+export const newIdempotencyKey = () => `test-${TEST_SEED}-${process.pid}-${++idempotencyKeys}`;
 
 export interface UploadGrant {
   job: { id: string; status: string; source: { key: string } };
@@ -32,27 +49,62 @@ export function pipelineClient(pipeline: LocalPipeline) {
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
 
+  const jitter = testRandom('pipeline-client retry jitter');
+
+  /**
+   * One API request. With `retry`, a 5xx or a failed connection is retried as a real client
+   * would: with backoff, and for POST /jobs, /uploads and /batches with an Idempotency-Key (the caller's,
+   * or a new one), so a retry of a request that did create something answers 200 with that job or batch
+   * instead of creating a second. Other methods retry only when safe to repeat (GET, HEAD).
+   */
   async function api<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: { body?: unknown; apiKey?: string | null; headers?: Record<string, string> } = {},
+    options: {
+      body?: unknown;
+      apiKey?: string | null;
+      headers?: Record<string, string>;
+      retry?: boolean;
+    } = {},
   ): Promise<ApiResponse<T>> {
     const apiKey = options.apiKey === undefined ? pipeline.apiKey : options.apiKey;
-    const response = await fetch(`${pipeline.apiUrl}${path}`, {
-      method,
-      headers: {
-        ...(apiKey === null ? {} : { 'x-api-key': apiKey }),
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      contentType: response.headers.get('content-type') ?? '',
-      body: (text ? JSON.parse(text) : {}) as T,
+    const headers: Record<string, string> = {
+      ...(apiKey === null ? {} : { 'x-api-key': apiKey }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
     };
+    if (options.retry && method !== 'GET' && method !== 'HEAD') {
+      if (method !== 'POST' || !IDEMPOTENT_POSTS.test(path))
+        throw new Error(`${method} ${path} is not safe to retry`);
+      const given = Object.keys(headers).find((name) => name.toLowerCase() === 'idempotency-key');
+      if (!given) headers['idempotency-key'] = newIdempotencyKey();
+    }
+    const attempts = options.retry ? RETRY.attempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      let failure: string;
+      try {
+        const response = await fetch(`${pipeline.apiUrl}${path}`, {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        });
+        const text = await response.text();
+        const result: ApiResponse<T> = {
+          status: response.status,
+          contentType: response.headers.get('content-type') ?? '',
+          body: (text ? JSON.parse(text) : {}) as T,
+          attempts: attempt,
+        };
+        if (attempt >= attempts || !retryable(result.status)) return result;
+        failure = `${result.status} ${text}`;
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+        failure = String(error);
+      }
+      const delay = jitter() * Math.min(RETRY.maxMs, RETRY.baseMs * 2 ** attempt);
+      console.error(`${method} ${path}: ${failure}; retry ${attempt} in ${Math.round(delay)} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   /** Sends `data` through the presigned POST exactly as a browser form would. */
@@ -74,8 +126,10 @@ export function pipelineClient(pipeline: LocalPipeline) {
     const created = await api<UploadGrant>('POST', '/uploads', {
       body: { fileName, contentType: 'image/jpeg', size, outputs: { preset: 'web' }, ...extra },
       apiKey,
+      retry: true,
     });
-    if (created.status !== 201)
+    // 200: a retry found the job its failed first try had created after all (same Idempotency-Key).
+    if (created.status !== 201 && !(created.status === 200 && created.attempts > 1))
       throw new Error(`POST /uploads: ${created.status} ${JSON.stringify(created.body)}`);
     return created.body;
   }
@@ -94,7 +148,7 @@ export function pipelineClient(pipeline: LocalPipeline) {
   }
 
   async function job(id: string, apiKey?: string) {
-    return (await api<JobBody>('GET', `/jobs/${id}`, { apiKey })).body;
+    return (await api<JobBody>('GET', `/jobs/${id}`, { apiKey, retry: true })).body;
   }
 
   /** Puts an S3 notification on the ingest queue, as S3 does (and as it may do twice). */
