@@ -141,9 +141,11 @@ export class MediaPipelineStack extends Stack {
       outputs: this.storage.outputs,
       bus: this.events.bus,
       queues: this.ingest.queues,
+      deliveryQueue: this.webhooks.deliveryQueue,
       environment: {
         ...base,
         UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
+        WEBHOOK_DELIVERY_QUEUE_URL: this.webhooks.deliveryQueue.queueUrl,
         EVENT_BUS_NAME: this.events.bus.eventBusName,
         QUEUE_URL_URGENT: this.ingest.queues.urgent.queueUrl,
         QUEUE_URL_HIGH: this.ingest.queues.high.queueUrl,

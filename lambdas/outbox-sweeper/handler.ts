@@ -17,6 +17,9 @@ export const handler = middy(async () => {
   const swept = await relay.sweep(graceMs);
   if (swept.jobs > 0) logger.warn('republished events left in outboxes', { ...swept });
   metrics.addMetric('OutboxEventsRepublished', MetricUnit.Count, swept.events);
+  // An outbox parked after repeated failures needs a look (its entries stay on the job item).
+  metrics.addMetric('OutboxesParked', MetricUnit.Count, swept.parked);
+  if (swept.parked > 0) logger.error('parked job outboxes that kept failing to publish', { ...swept });
   if (swept.failures > 0) throw new Error(`${swept.failures} job outbox(es) could not be published`);
   return swept;
 })

@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcile-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
+import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { START_PASS_DETAIL } from '../../src/core/reconcile.js';
 import { loadConfig } from '../../src/jobs/config.js';
@@ -22,6 +23,9 @@ const deps = {
   objects: new S3ObjectStore(),
   outputsBucket: config.outputsBucket,
   uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
+  deliveryQueue: config.webhookDeliveryQueueUrl
+    ? new SqsDeliveryQueue({ queueUrl: config.webhookDeliveryQueueUrl })
+    : undefined,
   video: config.videoStateMachineArn
     ? new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn })
     : undefined,

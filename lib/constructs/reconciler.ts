@@ -23,13 +23,15 @@ export interface ReconcilerProps {
   outputs: IBucket;
   bus: IEventBus;
   queues: Record<Priority, IQueue>;
+  /** Webhook deliveries left PENDING without a message are sent here again. */
+  deliveryQueue: IQueue;
   environment: Record<string, string>;
 }
 
 /**
  * The job table is the truth: every minute a function finds unfinished jobs that nothing drives any more
  * (a failed SQS send after the QUEUED write, a worker that died, a lost S3 event, an ended video execution
- * that did not end its job, an expired upload) through the `ReconcileDue` sparse index, and drives them
+ * that did not end its job, an expired upload) and webhook deliveries left PENDING without a message through the `ReconcileDue` sparse index, and drives them
  * again with conditional writes (src/jobs/reconciler.ts).
  */
 export class Reconciler extends Construct {
@@ -49,6 +51,7 @@ export class Reconciler extends Construct {
     const fn = this.fn.function;
     props.table.grantReadWriteData(fn);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn);
+    props.deliveryQueue.grantSendMessages(fn);
     props.bus.grantPutEventsTo(fn);
     // HEAD of a job's upload (the S3 event may have been lost); a missing key must answer 404, not 403.
     props.uploads.grantRead(fn, 'uploads/*');

@@ -324,6 +324,8 @@ export interface Job {
   outbox?: Record<string, import('./events.js').OutboxEntry>;
   /** Set while the outbox holds entries: the time of the oldest (the sweeper's index key). */
   outboxAt?: string;
+  /** Failed sweeper publishes of this outbox since it was last emptied (parked at the cap). */
+  outboxFailures?: number;
   /** The batch the job belongs to, its ref there and the job ids it waits for. */
   batch?: JobBatchLink;
   /**

@@ -177,8 +177,22 @@ export interface EventPublisher {
 export interface JobOutbox {
   /** Removes published entries; the job leaves the pending index when its outbox is empty. */
   clear(tenant: string, jobId: string, keys: readonly string[]): Promise<void>;
-  /** Jobs with entries pending since before `olderThan` (ISO time), up to `limit`. */
+  /**
+   * Jobs with entries pending since before `olderThan` (ISO time), up to `limit`. The scan resumes where
+   * the previous call stopped, and starts from the top again once it has reached the end.
+   */
   pending(olderThan: string, limit: number): Promise<{ tenant: string; jobId: string }[]>;
+  /**
+   * A publish of this job's outbox failed: it is looked at again after a backoff (`retryAt`, ISO), and
+   * after `maxFailures` failures it leaves the pending index (parked: a poison entry cannot hold the
+   * sweeper's scan). Returns the failures so far and whether it was parked.
+   */
+  deferFailed(
+    tenant: string,
+    jobId: string,
+    retryAt: string,
+    maxFailures: number,
+  ): Promise<{ failures: number; parked: boolean }>;
 }
 
 /** Batches and their jobs (the jobs are ordinary jobs; the batch item holds what was asked). */

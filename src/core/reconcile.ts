@@ -85,9 +85,51 @@ export function nextReconcileAt(now: number, base: number, runs: number, delays 
 
 /** A job the reconcile index says is due. */
 export interface DueJob {
+  kind: 'job';
   tenant: string;
   jobId: string;
   reconcileAt: number;
+}
+
+/** A webhook delivery the reconcile index says is due (deliveries live in the same table). */
+export interface DueDelivery {
+  kind: 'delivery';
+  tenant: string;
+  deliveryId: string;
+  reconcileAt: number;
+}
+
+export type DueEntry = DueJob | DueDelivery;
+
+/** What the reconciler needs of a delivery (the webhook store's Delivery has these fields). */
+export interface DueDeliveryState {
+  status: string;
+  attemptsMade: number;
+  nextAttemptAt?: string;
+  leaseUntil?: number;
+}
+
+export interface DueDeliveryRead {
+  delivery: DueDeliveryState;
+  reconcileAt?: number;
+  runs: number;
+}
+
+/**
+ * When the reconciler should look at a PENDING webhook delivery: its message (fan-out's, or the
+ * dispatcher's retry) normally arrives within seconds of the time it is due, so a delivery still PENDING
+ * `queuedGraceMs` after that has lost it. An attempt in flight is looked at when its lease has expired.
+ * `null` = remove (DELIVERED, DEAD_LETTERED).
+ */
+export function deliveryReconcileAt(
+  input: { status: string; now: number; nextAttemptAt?: string; leaseUntil?: number },
+  delays: ReconcileDelays = RECONCILE_DELAYS,
+): number | null {
+  if (input.status !== 'PENDING') return null;
+  if (input.leaseUntil !== undefined && input.leaseUntil > input.now)
+    return input.leaseUntil + delays.leaseGraceMs;
+  const due = input.nextAttemptAt ? Date.parse(input.nextAttemptAt) : input.now;
+  return Math.max(input.now, Number.isFinite(due) ? due : input.now) + delays.queuedGraceMs;
 }
 
 export interface DueRead {
@@ -101,12 +143,16 @@ export interface DueRead {
 /** The port the reconciler reads and postpones through (the `ReconcileDue` sparse index in DynamoDB). */
 export interface ReconcileIndex {
   readonly shards: readonly string[];
-  /** Up to `limit` jobs of one shard due at `now`, most overdue first. */
-  due(shard: string, now: number, limit: number): Promise<DueJob[]>;
+  /** Up to `limit` jobs and deliveries of one shard due at `now`, most overdue first. */
+  due(shard: string, now: number, limit: number): Promise<DueEntry[]>;
   /** The job and its reconcile attributes, read consistently. */
   read(tenant: string, jobId: string): Promise<DueRead | undefined>;
   /** Sets the next look and counts a redrive, only if the stored time is still `seen`; false otherwise. */
   postpone(tenant: string, jobId: string, seen: number, next: number): Promise<boolean>;
+  /** The delivery and its reconcile attributes, read consistently. */
+  readDelivery(tenant: string, deliveryId: string): Promise<DueDeliveryRead | undefined>;
+  /** postpone for a delivery. */
+  postponeDelivery(tenant: string, deliveryId: string, seen: number, next: number): Promise<boolean>;
 }
 
 /**

@@ -22,6 +22,11 @@ const DEFAULT_OUTPUT_URL_TTL_SECONDS = 24 * 3600;
  * (the outbox sweeper, once a minute) publishes it later. Publishing twice is harmless: event ids are
  * deterministic and the webhook fan-out creates one delivery per (event, endpoint).
  */
+/** Failed publishes of one job's outbox before the sweeper parks it (an alarm counts parked outboxes). */
+export const OUTBOX_MAX_FAILURES = 10;
+/** The longest a failed outbox waits before the sweeper tries it again. */
+const OUTBOX_MAX_BACKOFF_MS = 30 * 60_000;
+
 export class JobEventRelay {
   private readonly now: () => number;
 
@@ -45,12 +50,20 @@ export class JobEventRelay {
     return events.length;
   }
 
-  /** Publishes entries left pending for longer than `graceMs` (their writer should have flushed them). */
-  async sweep(graceMs: number, limit = 500): Promise<{ jobs: number; events: number; failures: number }> {
+  /**
+   * Publishes entries left pending for longer than `graceMs` (their writer should have flushed them). A
+   * job whose publish fails is deferred with a doubling backoff and parked after OUTBOX_MAX_FAILURES, so
+   * entries that cannot be published never hold the scan back from the rest.
+   */
+  async sweep(
+    graceMs: number,
+    limit = 500,
+  ): Promise<{ jobs: number; events: number; failures: number; parked: number }> {
     const cutoff = new Date(this.now() - graceMs).toISOString();
     const pending = await this.deps.outbox.pending(cutoff, limit);
     let events = 0;
     let failures = 0;
+    let parked = 0;
     for (const { tenant, jobId } of pending) {
       const job = await this.deps.jobs.get(tenant, jobId);
       if (!job) continue;
@@ -58,9 +71,18 @@ export class JobEventRelay {
         events += await this.flush(job);
       } catch {
         failures++;
+        const backoffMs = Math.min(
+          OUTBOX_MAX_BACKOFF_MS,
+          graceMs * 2 ** Math.min(job.outboxFailures ?? 0, 20),
+        );
+        const retryAt = new Date(this.now() + backoffMs).toISOString();
+        const deferred = await this.deps.outbox
+          .deferFailed(tenant, jobId, retryAt, OUTBOX_MAX_FAILURES)
+          .catch(() => ({ parked: false }));
+        if (deferred.parked) parked++;
       }
     }
-    return { jobs: pending.length, events, failures };
+    return { jobs: pending.length, events, failures, parked };
   }
 
   private async build(job: Job, entries: [string, OutboxEntry][]): Promise<JobEvent[]> {

@@ -9,6 +9,8 @@ import {
   type VideoOrchestrator,
 } from '../core/ports.js';
 import {
+  type DueDelivery,
+  type DueEntry,
   type DueJob,
   MAX_JOB_ATTEMPTS,
   nextReconcileAt,
@@ -16,6 +18,7 @@ import {
   type ReconcileDelays,
   type ReconcileIndex,
 } from '../core/reconcile.js';
+import type { DeliveryQueue } from '../webhooks/ports.js';
 
 export interface ReconcilerDeps {
   index: ReconcileIndex;
@@ -26,6 +29,8 @@ export interface ReconcilerDeps {
   /** How long a presigned upload stays valid (a job waiting for its upload longer than this has none coming). */
   uploadUrlTtlSeconds: number;
   video?: VideoOrchestrator;
+  /** Webhook deliveries whose message was lost are sent here again (absent: they are only postponed). */
+  deliveryQueue?: DeliveryQueue;
   delays?: ReconcileDelays;
   maxAttempts?: number;
   now?: () => number;
@@ -38,6 +43,7 @@ export type ReconcileAction =
   | 'lease-expired'
   | 'transcode-restarted'
   | 'exhausted'
+  | 'delivery-requeued'
   | 'waiting'
   | 'moved';
 
@@ -81,19 +87,60 @@ export async function reconcile(
     for (const entry of due) {
       report.examined++;
       try {
-        const action = await reconcileJob(deps, entry, now);
+        const action =
+          entry.kind === 'job'
+            ? await reconcileJob(deps, entry, now)
+            : await reconcileDelivery(deps, entry, now);
         report.actions[action] = (report.actions[action] ?? 0) + 1;
       } catch {
         report.errors++;
         // Not fatal to the pass: look at it again after the usual grace.
         const delays = deps.delays ?? RECONCILE_DELAYS;
-        await deps.index
-          .postpone(entry.tenant, entry.jobId, entry.reconcileAt, now + delays.queuedGraceMs)
-          .catch(() => undefined);
+        await postponeEntry(deps.index, entry, now + delays.queuedGraceMs).catch(() => undefined);
       }
     }
   }
   return report;
+}
+
+const postponeEntry = (index: ReconcileIndex, entry: DueEntry, next: number) =>
+  entry.kind === 'job'
+    ? index.postpone(entry.tenant, entry.jobId, entry.reconcileAt, next)
+    : index.postponeDelivery(entry.tenant, entry.deliveryId, entry.reconcileAt, next);
+
+/**
+ * The rule for one due webhook delivery: still PENDING well after its attempt was due, with no attempt in
+ * flight, so its message (fan-out's first, or the dispatcher's retry) was lost. Sends the message for the
+ * next attempt again; the dispatcher takes each attempt once (a conditional lease), so a duplicate is
+ * harmless, and its retry window still decides when the delivery is dead-lettered.
+ */
+export async function reconcileDelivery(
+  deps: ReconcilerDeps,
+  entry: DueDelivery,
+  now: number,
+): Promise<ReconcileAction> {
+  const delays = deps.delays ?? RECONCILE_DELAYS;
+  const read = await deps.index.readDelivery(entry.tenant, entry.deliveryId);
+  if (!read || read.delivery.status !== 'PENDING' || read.reconcileAt !== entry.reconcileAt) return 'moved';
+  const { delivery, runs } = read;
+  const later = (next: number) =>
+    deps.index.postponeDelivery(entry.tenant, entry.deliveryId, entry.reconcileAt, next);
+  if ((delivery.leaseUntil ?? 0) > now) {
+    await later((delivery.leaseUntil ?? 0) + delays.leaseGraceMs);
+    return 'waiting';
+  }
+  if (!deps.deliveryQueue) {
+    await later(nextReconcileAt(now, delays.queuedGraceMs, runs, delays));
+    return 'waiting';
+  }
+  await deps.deliveryQueue.send({
+    tenant: entry.tenant,
+    deliveryId: entry.deliveryId,
+    attempt: delivery.attemptsMade + 1,
+    ...(delivery.nextAttemptAt ? { notBefore: delivery.nextAttemptAt } : {}),
+  });
+  await later(nextReconcileAt(now, delays.queuedGraceMs, runs, delays));
+  return 'delivery-requeued';
 }
 
 /** The rule for one due job. */

@@ -25,17 +25,28 @@ afterAll(async () => {
   await pipeline?.stop();
 });
 
-describe('local pipeline: duplicates and faults end in exactly one terminal state', () => {
+/** A bound on the stack's settling after a test's uploads (their retries, events and fan-out). */
+const IDLE_MS = 60_000;
+/**
+ * Each test waits for the stack to settle at most twice (IDLE_MS each) plus its uploads: the default 30 s
+ * timeout was shorter than one such wait, so on a loaded machine it cut the dead-letter test short (ten
+ * deliveries of a real render) and left its job running into the next test.
+ */
+const TIMEOUT_MS = 2 * IDLE_MS + 30_000;
+
+describe('local pipeline: duplicates and faults end in exactly one terminal state', {
+  timeout: TIMEOUT_MS,
+}, () => {
   it('handles the same S3 event delivered twice (at once and later) as one job run', async () => {
     const created = await client.upload(PHOTO, 'twice.jpg', 'image/jpeg');
     const bucket = pipeline.stack.outputs.UploadsBucketName ?? '';
     await client.sendS3Event(bucket, created.source.key, PHOTO.length);
-    await pipeline.stack.idle(60_000);
+    await pipeline.stack.idle(IDLE_MS);
     const first = await client.job(created.id);
     expect(first.status).toBe('COMPLETED');
 
     await client.sendS3Event(bucket, created.source.key, PHOTO.length);
-    await pipeline.stack.idle(60_000);
+    await pipeline.stack.idle(IDLE_MS);
     const second = await client.job(created.id);
     expect(second.updatedAt).toBe(first.updatedAt);
     expect(second.outputs?.map((o) => [o.key, o.bytes])).toEqual(first.outputs?.map((o) => [o.key, o.bytes]));
@@ -74,7 +85,7 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
     const created = await client.requestUpload('flaky.jpg', PHOTO.length);
     const spy = failOutputWrites(created.job.id, 1);
     expect((await client.postFile(created.upload, PHOTO, 'image/jpeg')).status).toBe(204);
-    await pipeline.stack.idle(60_000);
+    await pipeline.stack.idle(IDLE_MS);
     const job = await client.job(created.job.id);
     expect(job.status).toBe('COMPLETED');
     expect(job.error).toBeUndefined();
@@ -88,7 +99,7 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
     const spy = failOutputWrites(poisoned.job.id, Number.POSITIVE_INFINITY);
     expect((await client.postFile(poisoned.upload, PHOTO, 'image/jpeg')).status).toBe(204);
     const healthy = await client.upload(PHOTO, 'healthy.jpg', 'image/jpeg');
-    await pipeline.stack.idle(60_000);
+    await pipeline.stack.idle(IDLE_MS);
 
     const job = await client.job(poisoned.job.id);
     expect(job.status).toBe('FAILED');
@@ -101,7 +112,7 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
     // A late redelivery cannot resurrect the failed job.
     vi.restoreAllMocks();
     await client.sendS3Event(pipeline.stack.outputs.UploadsBucketName ?? '', job.source.key, PHOTO.length);
-    await pipeline.stack.idle(60_000);
+    await pipeline.stack.idle(IDLE_MS);
     expect((await client.job(job.id)).status).toBe('FAILED');
   });
 
@@ -109,7 +120,7 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
     const before = await client.api<{ jobs: JobBody[] }>('GET', '/jobs?limit=100');
     await client.sendRaw('{"not":"an s3 event"}');
     await client.sendRaw('not json at all');
-    await pipeline.stack.idle(60_000);
+    await pipeline.stack.idle(IDLE_MS);
     const after = await client.api<{ jobs: JobBody[] }>('GET', '/jobs?limit=100');
     const summary = (jobs: JobBody[]) => jobs.map((j) => [j.id, j.status, j.updatedAt]);
     expect(summary(after.body.jobs)).toEqual(summary(before.body.jobs));

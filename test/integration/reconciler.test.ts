@@ -88,6 +88,7 @@ beforeEach(async () => {
 async function drainIndex() {
   for (let shard = 0; shard < RECONCILE_SHARDS; shard++) {
     for (const due of await index.due(String(shard), Number.MAX_SAFE_INTEGER, 100)) {
+      if (due.kind !== 'job') continue;
       await store
         .transition(due.tenant, due.jobId, 'CANCELLED', { set: { stage: 'cancelled' } })
         .catch(() => {});

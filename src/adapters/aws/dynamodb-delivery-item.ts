@@ -1,4 +1,6 @@
+import { deliveryReconcileAt, reconcileShard } from '../../core/reconcile.js';
 import type { Delivery, DeliveryAttempt } from '../../webhooks/ports.js';
+import { RECONCILE_INDEX } from './jobs-table-layout.js';
 
 /**
  * The delivery item's shape and the pieces of the delivery store's conditional writes that need no I/O
@@ -30,7 +32,12 @@ export type FinishDecision =
  * attempt, attemptsMade = attempt - 1); appends the record, counts it, clears the lease, and applies
  * the decision.
  */
-export function finishAttemptUpdate(attempt: DeliveryAttempt, next: FinishDecision, now: string) {
+export function finishAttemptUpdate(
+  deliveryId: string,
+  attempt: DeliveryAttempt,
+  next: FinishDecision,
+  now: string,
+) {
   const names: Record<string, string> = {
     ...NAMES,
     '#attempts': 'attempts',
@@ -53,6 +60,10 @@ export function finishAttemptUpdate(attempt: DeliveryAttempt, next: FinishDecisi
     '#updatedAt = :now',
   ];
   const removes = ['#inFlight', '#leaseUntil'];
+  // Still PENDING: its retry message must arrive by then; ended: it leaves the reconcile index.
+  const nextAttemptAt = next.status === 'PENDING' ? next.nextAttemptAt : undefined;
+  const at = deliveryReconcileAt({ status: next.status, now: epochMs(now), nextAttemptAt });
+  reconcileSet(names, values, sets, removes, deliveryId, at);
   // DynamoDB refuses names and values the expressions do not use: add them with their clauses.
   if (next.status !== 'DELIVERED') names['#lastError'] = 'lastError';
   if (next.status === 'PENDING') {
@@ -95,4 +106,29 @@ export function toDelivery(item: Record<string, unknown>): Delivery {
   const { pk: _pk, sk: _sk, ...delivery } = item;
   const attempts = (delivery.attempts ?? []) as DeliveryAttempt[];
   return { ...delivery, attempts: attempts.slice(-MAX_ATTEMPTS_KEPT) } as unknown as Delivery;
+}
+
+/**
+ * The reconcile index attributes a delivery write sets: while PENDING, the time after which its message
+ * must have arrived (else the reconciler sends another); removed once it is DELIVERED or DEAD_LETTERED.
+ */
+export function reconcileSet(
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+  sets: string[],
+  removes: string[],
+  deliveryId: string,
+  at: number | null,
+): void {
+  names['#reconcileShard'] = RECONCILE_INDEX.partitionKey;
+  names['#reconcileAt'] = RECONCILE_INDEX.sortKey;
+  names['#reconcileRuns'] = 'reconcileRuns';
+  removes.push('#reconcileRuns');
+  if (at === null) {
+    removes.push('#reconcileShard', '#reconcileAt');
+    return;
+  }
+  values[':reconcileShard'] = reconcileShard(deliveryId);
+  values[':reconcileAt'] = at;
+  sets.push('#reconcileShard = :reconcileShard', '#reconcileAt = :reconcileAt');
 }

@@ -7,11 +7,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../../core/ports.js';
+import { deliveryReconcileAt, reconcileShard } from '../../core/reconcile.js';
 import {
   type Delivery,
   type DeliveryAttempt,
   type DeliveryStatus,
   type DeliveryStore,
+  deliveryIdFor,
   parseDeliveryId,
 } from '../../webhooks/ports.js';
 import { documentClientOrDefault } from './clients.js';
@@ -25,6 +27,7 @@ import {
 } from './dynamodb-delivery-item.js';
 import { type CursorKey, decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
 import { isConditionFailed } from './dynamodb-webhook-endpoint-store.js';
+import { RECONCILE_INDEX } from './jobs-table-layout.js';
 
 /**
  * Webhook deliveries in the jobs table:
@@ -41,6 +44,12 @@ export { MAX_ATTEMPTS_KEPT };
 
 /** Queries one filtered list call may make before it returns a short page with a cursor. */
 const MAX_QUERIES_PER_LIST = 10;
+
+const RECONCILE_NAMES = {
+  '#reconcileShard': RECONCILE_INDEX.partitionKey,
+  '#reconcileAt': RECONCILE_INDEX.sortKey,
+  '#reconcileRuns': 'reconcileRuns',
+};
 
 const tenantPk = (tenant: string) => `TENANT#${tenant}`;
 const endpointPrefix = (endpointId: string) => `${DELIVERY_SK_PREFIX}${endpointId}#`;
@@ -69,7 +78,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...delivery, ...this.key(delivery.tenant, delivery.deliveryId) },
+          Item: {
+            ...delivery,
+            ...this.key(delivery.tenant, delivery.deliveryId),
+            ...createdReconcileAttributes(delivery),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -150,9 +163,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(tenant, deliveryId),
+          // The reconcile index looks again once the lease has expired (the dispatcher died mid-attempt).
           UpdateExpression:
             'SET #inFlight = :attempt, #leaseUntil = :leaseUntil, #updatedAt = :now, ' +
-            '#cycleStartedAt = if_not_exists(#cycleStartedAt, :now) REMOVE #nextAttemptAt',
+            '#cycleStartedAt = if_not_exists(#cycleStartedAt, :now), ' +
+            '#reconcileShard = :reconcileShard, #reconcileAt = :reconcileAt REMOVE #nextAttemptAt, #reconcileRuns',
           ConditionExpression:
             '#status = :pending AND #attemptsMade = :made AND ' +
             '(attribute_not_exists(#leaseUntil) OR #leaseUntil <= :nowMs)',
@@ -160,11 +175,14 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
             ...NAMES,
             '#cycleStartedAt': 'cycleStartedAt',
             '#nextAttemptAt': 'nextAttemptAt',
+            ...RECONCILE_NAMES,
           },
           ExpressionAttributeValues: {
             ':attempt': attempt,
             ':made': attempt - 1,
             ':leaseUntil': leaseUntil,
+            ':reconcileShard': reconcileShard(deliveryId),
+            ':reconcileAt': deliveryReconcileAt({ status: 'PENDING', now: epochMs(now), leaseUntil }),
             ':now': now,
             ':nowMs': epochMs(now),
             ':pending': 'PENDING',
@@ -186,7 +204,7 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
     next: FinishDecision,
     now: string,
   ): Promise<Delivery> {
-    const update = finishAttemptUpdate(attempt, next, now);
+    const update = finishAttemptUpdate(deliveryId, attempt, next, now);
     let item: Record<string, unknown>;
     try {
       const out = await this.client.send(
@@ -217,8 +235,9 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
           TableName: this.tableName,
           Key: this.key(tenant, deliveryId),
           UpdateExpression:
-            'SET #status = :pending, #attemptsMade = :zero, #updatedAt = :now ' +
-            'REMOVE #inFlight, #leaseUntil, #cycleStartedAt, #nextAttemptAt, #deadLetteredAt',
+            'SET #status = :pending, #attemptsMade = :zero, #updatedAt = :now, ' +
+            '#reconcileShard = :reconcileShard, #reconcileAt = :reconcileAt ' +
+            'REMOVE #inFlight, #leaseUntil, #cycleStartedAt, #nextAttemptAt, #deadLetteredAt, #reconcileRuns',
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(#leaseUntil) OR #leaseUntil <= :nowMs)',
           ExpressionAttributeNames: {
@@ -226,8 +245,11 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
             '#cycleStartedAt': 'cycleStartedAt',
             '#nextAttemptAt': 'nextAttemptAt',
             '#deadLetteredAt': 'deadLetteredAt',
+            ...RECONCILE_NAMES,
           },
           ExpressionAttributeValues: {
+            ':reconcileShard': reconcileShard(deliveryId),
+            ':reconcileAt': deliveryReconcileAt({ status: 'PENDING', now: epochMs(now) }),
             ':pending': 'PENDING',
             ':zero': 0,
             ':now': now,
@@ -272,8 +294,33 @@ export class DynamoDbDeliveryStore implements DeliveryStore {
   }
 
   private key(tenant: string, deliveryId: string) {
-    const parsed = parseDeliveryId(deliveryId);
-    if (!parsed) throw new TypeError(`malformed delivery id ${deliveryId}`);
-    return { pk: tenantPk(tenant), sk: deliverySk(parsed.endpointId, parsed.eventId) };
+    return deliveryKey(tenant, deliveryId);
   }
+}
+
+function createdReconcileAttributes(delivery: Delivery): Record<string, unknown> {
+  const at = deliveryReconcileAt({
+    status: delivery.status,
+    now: epochMs(delivery.updatedAt),
+    nextAttemptAt: delivery.nextAttemptAt,
+    leaseUntil: delivery.leaseUntil,
+  });
+  if (at === null) return {};
+  return {
+    [RECONCILE_INDEX.partitionKey]: reconcileShard(delivery.deliveryId),
+    [RECONCILE_INDEX.sortKey]: at,
+  };
+}
+
+/** The delivery item's key (the reconcile index reads and postpones deliveries by it). */
+export function deliveryKey(tenant: string, deliveryId: string) {
+  const parsed = parseDeliveryId(deliveryId);
+  if (!parsed) throw new TypeError(`malformed delivery id ${deliveryId}`);
+  return { pk: tenantPk(tenant), sk: deliverySk(parsed.endpointId, parsed.eventId) };
+}
+
+/** The delivery id of a delivery item's sort key; undefined for other items. */
+export function deliveryIdOfSk(sk: string): string | undefined {
+  const match = /^DELIVERY#(wh_[^#]+)#(evt_.+)$/.exec(sk);
+  return match ? deliveryIdFor(match[1] as string, match[2] as string) : undefined;
 }

@@ -66,6 +66,8 @@ const PROTECTED_ATTRIBUTES = new Set([
   'status',
   'outbox',
   'outboxAt',
+  'outboxFailures',
+  'outboxParkedAt',
   BATCH_JOBS_INDEX.partitionKey,
   PENDING_BATCH_JOBS_INDEX.partitionKey,
   'reconcileShard',

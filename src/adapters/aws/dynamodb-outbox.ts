@@ -1,5 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { JobOutbox } from '../../core/ports.js';
 import { documentClientOrDefault } from './clients.js';
 import { OUTBOX_PENDING_INDEX } from './jobs-table-layout.js';
@@ -41,9 +48,14 @@ export class DynamoDbOutbox implements JobOutbox {
         new UpdateCommand({
           TableName: this.tableName,
           Key,
-          UpdateExpression: `REMOVE ${removeKeys}, #outboxAt`,
+          UpdateExpression: `REMOVE ${removeKeys}, #outboxAt, #failures, #parkedAt`,
           ConditionExpression: `attribute_exists(#pk) AND size(#outbox) = :count AND ${allOurs}`,
-          ExpressionAttributeNames: { ...names, '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey },
+          ExpressionAttributeNames: {
+            ...names,
+            '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
+            '#failures': 'outboxFailures',
+            '#parkedAt': 'outboxParkedAt',
+          },
           ExpressionAttributeValues: { ':count': keys.length },
         }),
       );
@@ -70,10 +82,12 @@ export class DynamoDbOutbox implements JobOutbox {
         new UpdateCommand({
           TableName: this.tableName,
           Key,
-          UpdateExpression: 'REMOVE #outboxAt',
+          UpdateExpression: 'REMOVE #outboxAt, #failures, #parkedAt',
           ConditionExpression: 'attribute_exists(#pk) AND size(#outbox) = :zero',
           ExpressionAttributeNames: {
             '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey,
+            '#failures': 'outboxFailures',
+            '#parkedAt': 'outboxParkedAt',
             '#outbox': 'outbox',
             '#pk': 'pk',
           },
@@ -86,10 +100,17 @@ export class DynamoDbOutbox implements JobOutbox {
     }
   }
 
+  /**
+   * Scans the pending index from where the previous call stopped (a checkpoint item holds the scan's
+   * position), at most MAX_PAGES pages per call, so a large index is covered over several sweeps instead
+   * of re-read from the top each time. Reads no more items than `limit` needs, so the position is exact.
+   */
   async pending(olderThan: string, limit: number): Promise<{ tenant: string; jobId: string }[]> {
     const found: { tenant: string; jobId: string }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
+    let startKey = await this.checkpoint();
+    // Started mid-index: on reaching the end, go on once from the top (the entries before the position).
+    let wrap = startKey !== undefined;
+    for (let page = 0; page < MAX_PAGES && found.length < limit; page++) {
       const out = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
@@ -98,19 +119,87 @@ export class DynamoDbOutbox implements JobOutbox {
           ExpressionAttributeNames: { '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey },
           ExpressionAttributeValues: { ':cutoff': olderThan },
           ExclusiveStartKey: startKey,
+          Limit: Math.min(PAGE_ITEMS, limit - found.length),
         }),
       );
       for (const item of out.Items ?? []) {
         const tenant = TENANT_PK.exec(String(item.pk))?.[1];
         const jobId = JOB_SK.exec(String(item.sk))?.[1];
         if (tenant && jobId) found.push({ tenant, jobId });
-        if (found.length >= limit) return found;
       }
       startKey = out.LastEvaluatedKey;
-    } while (startKey);
+      if (!startKey) {
+        if (!wrap) break;
+        wrap = false;
+      }
+    }
+    await this.saveCheckpoint(startKey);
     return found;
   }
+
+  async deferFailed(
+    tenant: string,
+    jobId: string,
+    retryAt: string,
+    maxFailures: number,
+  ): Promise<{ failures: number; parked: boolean }> {
+    const Key = { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` };
+    const names = { '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey, '#failures': 'outboxFailures' };
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET #outboxAt = :retryAt ADD #failures :one',
+          // Only while it is pending: an outbox emptied meanwhile stays out of the index.
+          ConditionExpression: 'attribute_exists(#outboxAt)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':retryAt': retryAt, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const failures = Number(out.Attributes?.outboxFailures ?? 0);
+      if (failures < maxFailures) return { failures, parked: false };
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET #parkedAt = :now REMOVE #outboxAt',
+          ConditionExpression: '#failures >= :max',
+          ExpressionAttributeNames: { ...names, '#parkedAt': 'outboxParkedAt' },
+          ExpressionAttributeValues: { ':now': new Date().toISOString(), ':max': maxFailures },
+        }),
+      );
+      return { failures, parked: true };
+    } catch (error) {
+      if (isConditionFailed(error)) return { failures: 0, parked: false };
+      throw error;
+    }
+  }
+
+  private async checkpoint(): Promise<Record<string, unknown> | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: CHECKPOINT_KEY, ConsistentRead: true }),
+    );
+    return out.Item?.position as Record<string, unknown> | undefined;
+  }
+
+  private async saveCheckpoint(position: Record<string, unknown> | undefined): Promise<void> {
+    if (!position) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: CHECKPOINT_KEY }));
+      return;
+    }
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...CHECKPOINT_KEY, position } }),
+    );
+  }
 }
+
+/** Pages one sweep scans at most, and items per page. */
+const MAX_PAGES = 10;
+const PAGE_ITEMS = 1000;
+/** Where the sweeper's scan stopped (not a job: no tenant prefix, so no tenant query ever finds it). */
+const CHECKPOINT_KEY = { pk: 'SWEEPER#outbox', sk: 'POSITION' };
 
 const isConditionFailed = (error: unknown) =>
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';

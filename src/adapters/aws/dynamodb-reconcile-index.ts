@@ -1,7 +1,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type DueJob, type DueRead, RECONCILE_SHARDS, type ReconcileIndex } from '../../core/reconcile.js';
+import {
+  type DueDeliveryRead,
+  type DueEntry,
+  type DueRead,
+  RECONCILE_SHARDS,
+  type ReconcileIndex,
+} from '../../core/reconcile.js';
 import { documentClientOrDefault } from './clients.js';
+import { toDelivery } from './dynamodb-delivery-item.js';
+import { deliveryIdOfSk, deliveryKey } from './dynamodb-delivery-store.js';
 import { itemToJob } from './dynamodb-job-store.js';
 import { RECONCILE_INDEX } from './jobs-table-layout.js';
 
@@ -24,7 +32,7 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
     this.client = documentClientOrDefault(options.client);
   }
 
-  async due(shard: string, now: number, limit: number): Promise<DueJob[]> {
+  async due(shard: string, now: number, limit: number): Promise<DueEntry[]> {
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.options.tableName,
@@ -38,13 +46,17 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
     );
     this.usage.queries++;
     this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
-    const jobs: DueJob[] = [];
+    const entries: DueEntry[] = [];
     for (const item of out.Items ?? []) {
       const tenant = TENANT_PK.exec(String(item.pk))?.[1];
+      if (!tenant) continue;
+      const reconcileAt = Number(item[RECONCILE_INDEX.sortKey]);
       const jobId = JOB_SK.exec(String(item.sk))?.[1];
-      if (tenant && jobId) jobs.push({ tenant, jobId, reconcileAt: Number(item[RECONCILE_INDEX.sortKey]) });
+      if (jobId) entries.push({ kind: 'job', tenant, jobId, reconcileAt });
+      const deliveryId = deliveryIdOfSk(String(item.sk));
+      if (deliveryId) entries.push({ kind: 'delivery', tenant, deliveryId, reconcileAt });
     }
-    return jobs;
+    return entries;
   }
 
   async read(tenant: string, jobId: string): Promise<DueRead | undefined> {
@@ -68,11 +80,39 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
   }
 
   async postpone(tenant: string, jobId: string, seen: number, next: number): Promise<boolean> {
+    return this.postponeItem({ pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` }, seen, next);
+  }
+
+  async readDelivery(tenant: string, deliveryId: string): Promise<DueDeliveryRead | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: deliveryKey(tenant, deliveryId),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.usage.reads++;
+    this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
+    if (!out.Item) return undefined;
+    const at = out.Item[RECONCILE_INDEX.sortKey];
+    return {
+      delivery: toDelivery(out.Item),
+      reconcileAt: typeof at === 'number' ? at : undefined,
+      runs: Number(out.Item.reconcileRuns ?? 0),
+    };
+  }
+
+  async postponeDelivery(tenant: string, deliveryId: string, seen: number, next: number): Promise<boolean> {
+    return this.postponeItem(deliveryKey(tenant, deliveryId), seen, next);
+  }
+
+  private async postponeItem(Key: { pk: string; sk: string }, seen: number, next: number): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` },
+          Key,
           UpdateExpression: 'SET #at = :next ADD #runs :one',
           // A state write since the read set its own time: it wins.
           ConditionExpression: '#at = :seen',
