@@ -7,7 +7,10 @@ import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 import S3rver from 's3rver';
 import { DATA_LAYOUT } from './data-dir.js';
-import { keepIdleConnections } from './http-util.js';
+import { drainConnections, keepIdleConnections } from './http-util.js';
+
+/** How long stop() lets requests in flight finish before it drops their connections. */
+const STOP_DRAIN_MS = 5_000;
 
 /**
  * The three wire-protocol emulators the local runtime and the integration tests run on:
@@ -79,15 +82,15 @@ export async function startEmulators(
     dynamodb: { endpoint: `http://127.0.0.1:${dynamoPort}` },
     sqs: { endpoint: `http://127.0.0.1:${sqsAddress.port}` },
     async stop() {
-      // Idle keep-alive sockets would hold close() open for up to KEEP_ALIVE_TIMEOUT_MS: drop them.
       const s3Server = (s3 as unknown as { httpServer: Server }).httpServer;
       const closing = [
         s3.close(),
         new Promise<void>((resolve) => dynamo.close(() => resolve())),
         sqs.close(),
       ];
-      s3Server.closeAllConnections();
-      dynamo.closeAllConnections();
+      // Requests in flight finish first: dropping their sockets would not stop dynalite's handler, which
+      // then ran against its closed LevelDB and threw "Database is closed" outside any promise.
+      await drainConnections([s3Server, dynamo], Promise.allSettled(closing), STOP_DRAIN_MS);
       await Promise.allSettled(closing);
       if (!dataDir) await rm(s3Dir, { recursive: true, force: true });
     },

@@ -125,3 +125,21 @@ export function sendAwsJson(
   });
   res.end(text);
 }
+
+/**
+ * Closes the servers' connections once their requests are answered: idle keep-alive sockets at once and
+ * again every 25 ms (a busy one turns idle after its response), every socket once `closed` settles or
+ * after `deadlineMs`. Call after server.close() (which stops new connections).
+ */
+export async function drainConnections(servers: Server[], closed: Promise<unknown>, deadlineMs: number) {
+  let done = false;
+  void closed.finally(() => {
+    done = true;
+  });
+  const until = Date.now() + deadlineMs;
+  while (!done && Date.now() < until) {
+    for (const server of servers) server.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  for (const server of servers) server.closeAllConnections();
+}

@@ -7,7 +7,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../support/fixtures.js';
-import { TEST_SEED, testRandom } from '../support/seed.js';
+import { testRandom } from '../support/seed.js';
 
 /**
  * Chaos, sized for CI: `npm start`'s entry runs as a child process on its own data folder and ports, loaded
@@ -141,7 +141,7 @@ afterAll(async () => {
 });
 
 describe('crash recovery of the durable local stack', () => {
-  it(`finishes every accepted job exactly once across ${KILLS} SIGKILLs (TEST_SEED=${TEST_SEED})`, async () => {
+  it(`finishes every accepted job exactly once across ${KILLS} SIGKILLs`, async () => {
     const source = await readFile(fixturePath('2569067123_aca715a2ee_o.jpg'));
     const bucket = (await api('GET', '/jobs?limit=1')).status === 200 ? await uploadsBucket() : '';
     const jobIds = new Map<string, string>();

@@ -86,6 +86,20 @@ async function executionsOf(jobId: string) {
   return (listed.executions ?? []).filter((e) => e.name?.startsWith(jobId));
 }
 
+/**
+ * The job's executions once none is RUNNING: the job reaches its terminal status in a step before the
+ * end of its execution (a few states later, bounded), so a check right after the job ended can see it
+ * still running on a loaded machine.
+ */
+async function endedExecutionsOf(jobId: string) {
+  let executions = await executionsOf(jobId);
+  for (let i = 0; i < 300 && executions.some((e) => e.status === 'RUNNING'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    executions = await executionsOf(jobId);
+  }
+  return executions;
+}
+
 async function outputKeys(jobId: string): Promise<string[]> {
   const listed = await s3.send(
     new ListObjectsV2Command({
@@ -143,7 +157,7 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     expect(stored.some((key) => key.endsWith('.m4s'))).toBe(true);
     expect(stored).toContain(job.outputs?.find((o) => o.kind === 'poster')?.key);
 
-    const executions = await executionsOf(created.id);
+    const executions = await endedExecutionsOf(created.id);
     expect(executions.map((e) => [e.name, e.status])).toEqual([[`${created.id}-a1`, 'SUCCEEDED']]);
   });
 
@@ -203,8 +217,9 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     expect(job.status).toBe('FAILED');
     expect(['CORRUPT_MEDIA', 'NOT_MEDIA']).toContain(job.error?.code);
     expect(await outputKeys(created.id)).toEqual([]);
-    // An input error is a decision, not a crash: the execution itself succeeded.
-    expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['SUCCEEDED']);
+    // An input error is a decision, not a crash: the execution itself succeeded. Its step that marks the
+    // job FAILED runs before the execution ends, so wait for that end (two more states, bounded).
+    expect((await endedExecutionsOf(created.id)).map((e) => e.status)).toEqual(['SUCCEEDED']);
   });
 
   it('cancels during the transcode: the execution and the task stop, and no outputs remain', async () => {
@@ -217,7 +232,7 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
 
     await vi.waitFor(() => expect(pipeline.stack.containers.running).toBe(0), { timeout: 15_000 });
     await pipeline.stack.idle(30_000);
-    expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['ABORTED']);
+    expect((await endedExecutionsOf(created.id)).map((e) => e.status)).toEqual(['ABORTED']);
     expect((await client.job(created.id)).status).toBe('CANCELLED');
     expect(await outputKeys(created.id)).toEqual([]);
   });
@@ -250,7 +265,7 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
 
     await vi.waitFor(() => expect(pipeline.stack.containers.running).toBe(0), { timeout: 15_000 });
     await pipeline.stack.idle(30_000);
-    expect((await executionsOf(jobId)).map((e) => e.status)).toEqual(['ABORTED']);
+    expect((await endedExecutionsOf(jobId)).map((e) => e.status)).toEqual(['ABORTED']);
     expect((await client.job(jobId)).status).toBe('CANCELLED');
     expect(await outputKeys(jobId)).toEqual([]);
   });
@@ -272,7 +287,7 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     const mp4 = job.outputs?.find((o) => o.kind === 'mp4');
     const probe = await runFfprobe(await download(mp4?.key ?? ''));
     expect(Math.abs(Number(probe.format?.duration) - 10)).toBeLessThan(0.1);
-    expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['SUCCEEDED']);
+    expect((await endedExecutionsOf(created.id)).map((e) => e.status)).toEqual(['SUCCEEDED']);
   });
 
   it('retries RunTask throttled twice, then runs the task', async () => {
@@ -305,6 +320,6 @@ describe('local pipeline: video and audio jobs on Step Functions + the Fargate t
     expect(job.error?.detail).toContain('137');
     expect(runTask).toHaveBeenCalledTimes(3);
     await pipeline.stack.idle(30_000);
-    expect((await executionsOf(created.id)).map((e) => e.status)).toEqual(['FAILED']);
+    expect((await endedExecutionsOf(created.id)).map((e) => e.status)).toEqual(['FAILED']);
   });
 });

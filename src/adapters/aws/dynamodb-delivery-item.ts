@@ -103,7 +103,15 @@ function trimAttempt(attempt: DeliveryAttempt): DeliveryAttempt {
 }
 
 export function toDelivery(item: Record<string, unknown>): Delivery {
-  const { pk: _pk, sk: _sk, ...delivery } = item;
+  // The reconcile index attributes are the store's bookkeeping, not part of the delivery.
+  const {
+    pk: _pk,
+    sk: _sk,
+    reconcileShard: _shard,
+    reconcileAt: _at,
+    reconcileRuns: _runs,
+    ...delivery
+  } = item;
   const attempts = (delivery.attempts ?? []) as DeliveryAttempt[];
   return { ...delivery, attempts: attempts.slice(-MAX_ATTEMPTS_KEPT) } as unknown as Delivery;
 }
