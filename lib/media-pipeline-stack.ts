@@ -152,9 +152,11 @@ export class MediaPipelineStack extends Stack {
         QUEUE_URL_NORMAL: this.ingest.queues.normal.queueUrl,
         QUEUE_URL_LOW: this.ingest.queues.low.queueUrl,
         VIDEO_STATE_MACHINE_ARN: this.video.stateMachine.stateMachineArn,
+        BATCH_STATE_MACHINE_ARN: this.batches.stateMachine.stateMachineArn,
       },
     });
     this.video.grantDescribe(this.reconciler.fn.function);
+    this.batches.grantReconcile(this.reconciler.fn.function);
 
     if (config.alarms) {
       new Monitoring(this, 'Monitoring', {

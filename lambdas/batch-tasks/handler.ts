@@ -10,7 +10,12 @@ const runner = batchRunner(loadConfig());
 
 /** What the batch state machine's Task states send (see lib/constructs/batches.ts). */
 const TaskInput = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('start'), tenant: z.string(), batchId: z.string() }),
+  z.object({
+    action: z.literal('start'),
+    tenant: z.string(),
+    batchId: z.string(),
+    executionArn: z.string().optional(),
+  }),
   z.object({
     action: z.literal('next'),
     tenant: z.string(),
@@ -26,7 +31,7 @@ export const handler = middy(async (event: unknown) => {
   logger.appendKeys({ tenant: input.tenant, batchId: input.batchId });
   switch (input.action) {
     case 'start':
-      return runner.start(input.tenant, input.batchId);
+      return runner.start(input.tenant, input.batchId, input.executionArn);
     case 'next':
       return runner.next(input.tenant, input.batchId, input.taskToken);
     case 'finish':

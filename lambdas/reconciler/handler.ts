@@ -2,14 +2,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.js';
 import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcile-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
 import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { START_PASS_DETAIL } from '../../src/core/reconcile.js';
 import { loadConfig } from '../../src/jobs/config.js';
 import { reconcile } from '../../src/jobs/reconciler.js';
+import { batchRunner } from '../shared/batches.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
 
@@ -25,6 +28,13 @@ const deps = {
   uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
   deliveryQueue: config.webhookDeliveryQueueUrl
     ? new SqsDeliveryQueue({ queueUrl: config.webhookDeliveryQueueUrl })
+    : undefined,
+  batches: config.batchStateMachineArn
+    ? {
+        store: new DynamoDbBatchStore({ tableName: config.jobsTable }),
+        orchestrator: new SfnBatchOrchestrator({ stateMachineArn: config.batchStateMachineArn }),
+        runner: batchRunner(config),
+      }
     : undefined,
   video: config.videoStateMachineArn
     ? new SfnVideoOrchestrator({ stateMachineArn: config.videoStateMachineArn })

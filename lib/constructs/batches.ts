@@ -62,10 +62,12 @@ export class Batches extends Construct {
   readonly callbackDeadLetterQueue: Queue;
   readonly schedulerRole: Role;
   readonly logGroup: LogGroup;
+  private readonly outputs: IBucket;
 
   constructor(scope: Construct, id: string, props: BatchesProps) {
     super(scope, id);
     const { config } = props;
+    this.outputs = props.outputs;
     const stateMachineName = `media-pipeline-${config.stage}-batches`;
 
     this.tasks = new PipelineFunction(this, 'Tasks', {
@@ -194,11 +196,33 @@ export class Batches extends Construct {
     ]);
   }
 
+  /**
+   * The reconciler checks a batch's execution, starts a new run when it ended or vanished with the batch
+   * unfinished, and ends a batch it gives up on (its report is written under reports/).
+   */
+  grantReconcile(grantee: IGrantable & IConstruct): void {
+    this.stateMachine.grantStartExecution(grantee);
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    this.outputs.grantWrite(grantee, `${REPORTS_PREFIX}*`);
+    acknowledgeNag(grantee, [
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.logicalIdOf(this.stateMachine.node.defaultChild as CfnResource)}"}]}]}:*]`,
+        reason: 'DescribeExecution of this state machine’s executions (one per batch run), as CDK grants it.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.outputsLogicalId(this.outputs)}.Arn>/${REPORTS_PREFIX}*]`,
+        reason: 'Batch reports are written per tenant and batch under reports/ only.',
+      },
+      { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: 'CDK grantWrite includes multipart abort.' },
+      { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: 'CDK grantWrite: overwriting a report.' },
+    ]);
+  }
+
   private definition(config: StageConfig) {
     const ids = { 'tenant.$': '$.tenant', 'batchId.$': '$.batchId' };
     const startBatch = new LambdaInvoke(this, 'StartBatch', {
       lambdaFunction: this.tasks.function,
-      payload: TaskInput.fromObject({ action: 'start', ...ids }),
+      payload: TaskInput.fromObject({ action: 'start', ...ids, executionArn: JsonPath.executionId }),
       payloadResponseOnly: true,
       comment: 'SCHEDULED -> RUNNING; one Map item per slot (none for a cancelled batch).',
     });

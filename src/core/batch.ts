@@ -45,6 +45,10 @@ export interface Batch {
   startedAt?: string;
   endedAt?: string;
   idempotencyKey?: string;
+  /** The execution driving the batch (recorded by its first step; the reconciler checks it still runs). */
+  executionArn?: string;
+  /** Executions the reconciler started again after the batch's own had ended or vanished. */
+  executionRuns?: number;
   /** S3 keys (outputs bucket) of the report, once the batch has ended. */
   report?: { json: string; csv: string; writtenAt: string };
 }

@@ -47,10 +47,14 @@ export interface VideoOrchestrator {
    * Whether the execution still runs: `ended` with its stop time, or `missing` (never started, or lost
    * with a local runtime's memory).
    */
-  status(
-    executionArn: string,
-  ): Promise<{ state: 'running' } | { state: 'ended'; stoppedAt: number } | { state: 'missing' }>;
+  status(executionArn: string): Promise<ExecutionStatus>;
 }
+
+/** A Step Functions execution as the reconciler sees it. */
+export type ExecutionStatus =
+  | { state: 'running' }
+  | { state: 'ended'; stoppedAt: number }
+  | { state: 'missing' };
 
 export interface ListPage {
   jobs: Job[];
@@ -225,8 +229,15 @@ export interface BatchStore {
 
 /** Starts a batch's execution now or at a time (Step Functions + EventBridge Scheduler in AWS). */
 export interface BatchOrchestrator {
-  /** Idempotent per batch: a second start of the same batch is a no-op. */
-  start(tenant: string, batchId: string): Promise<void>;
+  /**
+   * Idempotent per batch and run: a second start of the same run is a no-op. Run 0 is the batch's own
+   * execution; the reconciler starts run n when the one before ended or vanished with the batch unfinished.
+   */
+  start(tenant: string, batchId: string, run?: number): Promise<void>;
+  /** The ARN `start` gives that run's execution. */
+  executionArnFor(batchId: string, run: number): string;
+  /** Whether that execution still runs (`missing`: never started, or lost with a local runtime's memory). */
+  status(executionArn: string): Promise<ExecutionStatus>;
   schedule(tenant: string, batchId: string, at: Date): Promise<void>;
   /** Removes a schedule that has not fired (no-op when there is none). */
   unschedule(batchId: string): Promise<void>;

@@ -18,6 +18,8 @@ export interface ReconcileDelays {
   leaseGraceMs: number;
   releasedGraceMs: number;
   videoCheckMs: number;
+  /** A batch not yet ended is checked this often: is its execution still running? */
+  batchCheckMs: number;
   /** Each redrive of the same job waits twice as long, up to this (a long backlog is not re-sent every pass). */
   maxBackoffMs: number;
 }
@@ -28,6 +30,7 @@ export const RECONCILE_DELAYS: ReconcileDelays = {
   leaseGraceMs: 5_000,
   releasedGraceMs: 15 * 60_000,
   videoCheckMs: 2 * 60_000,
+  batchCheckMs: 2 * 60_000,
   maxBackoffMs: 30 * 60_000,
 };
 
@@ -99,7 +102,15 @@ export interface DueDelivery {
   reconcileAt: number;
 }
 
-export type DueEntry = DueJob | DueDelivery;
+/** A batch the reconcile index says is due (not yet ended: its execution should be running). */
+export interface DueBatch {
+  kind: 'batch';
+  tenant: string;
+  batchId: string;
+  reconcileAt: number;
+}
+
+export type DueEntry = DueJob | DueDelivery | DueBatch;
 
 /** What the reconciler needs of a delivery (the webhook store's Delivery has these fields). */
 export interface DueDeliveryState {
@@ -132,6 +143,24 @@ export function deliveryReconcileAt(
   return Math.max(input.now, Number.isFinite(due) ? due : input.now) + delays.queuedGraceMs;
 }
 
+/**
+ * When the reconciler should look at a batch: every `batchCheckMs` until it has ended (COMPLETED, or
+ * CANCELLED with its report written), whether its execution still runs. `null` = remove.
+ */
+export function batchReconcileAt(
+  input: { status: string; now: number; reported: boolean },
+  delays: ReconcileDelays = RECONCILE_DELAYS,
+): number | null {
+  if (input.status === 'COMPLETED' || (input.status === 'CANCELLED' && input.reported)) return null;
+  return input.now + delays.batchCheckMs;
+}
+
+export interface DueBatchRead {
+  batch: import('./batch.js').Batch;
+  reconcileAt?: number;
+  runs: number;
+}
+
 export interface DueRead {
   job: import('./job.js').Job;
   /** Undefined when the job left the index (it ended) since the index was read. */
@@ -153,6 +182,10 @@ export interface ReconcileIndex {
   readDelivery(tenant: string, deliveryId: string): Promise<DueDeliveryRead | undefined>;
   /** postpone for a delivery. */
   postponeDelivery(tenant: string, deliveryId: string, seen: number, next: number): Promise<boolean>;
+  /** The batch and its reconcile attributes, read consistently. */
+  readBatch(tenant: string, batchId: string): Promise<DueBatchRead | undefined>;
+  /** postpone for a batch. */
+  postponeBatch(tenant: string, batchId: string, seen: number, next: number): Promise<boolean>;
 }
 
 /**

@@ -46,15 +46,33 @@ export class BatchRunner {
     this.now = deps.now ?? Date.now;
   }
 
-  /** First state: SCHEDULED → RUNNING, and one Map item per slot (none when the batch was cancelled). */
-  async start(tenant: string, batchId: string) {
+  /**
+   * First state: SCHEDULED → RUNNING, and one Map item per slot (none when the batch was cancelled).
+   * Records the execution (`executionArn`), which the reconciler checks: a run it started after the first
+   * one ended or vanished takes the batch over where it stands.
+   */
+  async start(tenant: string, batchId: string, executionArn?: string) {
     let batch = await this.mustGet(tenant, batchId);
+    const execution = executionArn ? { executionArn } : {};
     if (batch.status === 'SCHEDULED') {
       try {
         batch = await this.deps.batches.setStatus(tenant, batchId, 'RUNNING', ['SCHEDULED'], {
           startedAt: this.iso(),
+          ...execution,
         });
         await this.publish(batch, 'media.batch.started');
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+        batch = await this.mustGet(tenant, batchId);
+      }
+    } else if (
+      executionArn &&
+      batch.executionArn !== executionArn &&
+      !batch.report &&
+      batch.status !== 'COMPLETED'
+    ) {
+      try {
+        batch = await this.deps.batches.setStatus(tenant, batchId, batch.status, [batch.status], execution);
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
         batch = await this.mustGet(tenant, batchId);

@@ -19,6 +19,7 @@ import {
   type ReconcileIndex,
 } from '../core/reconcile.js';
 import type { DeliveryQueue } from '../webhooks/ports.js';
+import { type BatchAction, type BatchReconcileDeps, reconcileBatch } from './reconcile-batch.js';
 
 export interface ReconcilerDeps {
   index: ReconcileIndex;
@@ -31,6 +32,8 @@ export interface ReconcilerDeps {
   video?: VideoOrchestrator;
   /** Webhook deliveries whose message was lost are sent here again (absent: they are only postponed). */
   deliveryQueue?: DeliveryQueue;
+  /** Batches whose execution ended or vanished get a new one (absent: they are only postponed). */
+  batches?: BatchReconcileDeps;
   delays?: ReconcileDelays;
   maxAttempts?: number;
   now?: () => number;
@@ -44,8 +47,7 @@ export type ReconcileAction =
   | 'transcode-restarted'
   | 'exhausted'
   | 'delivery-requeued'
-  | 'waiting'
-  | 'moved';
+  | BatchAction;
 
 export interface ReconcileReport {
   /** Due jobs looked at. */
@@ -90,7 +92,9 @@ export async function reconcile(
         const action =
           entry.kind === 'job'
             ? await reconcileJob(deps, entry, now)
-            : await reconcileDelivery(deps, entry, now);
+            : entry.kind === 'delivery'
+              ? await reconcileDelivery(deps, entry, now)
+              : await reconcileBatch(deps.index, deps.batches, entry, now, deps.delays);
         report.actions[action] = (report.actions[action] ?? 0) + 1;
       } catch {
         report.errors++;
@@ -103,10 +107,16 @@ export async function reconcile(
   return report;
 }
 
-const postponeEntry = (index: ReconcileIndex, entry: DueEntry, next: number) =>
-  entry.kind === 'job'
-    ? index.postpone(entry.tenant, entry.jobId, entry.reconcileAt, next)
-    : index.postponeDelivery(entry.tenant, entry.deliveryId, entry.reconcileAt, next);
+function postponeEntry(index: ReconcileIndex, entry: DueEntry, next: number): Promise<boolean> {
+  switch (entry.kind) {
+    case 'job':
+      return index.postpone(entry.tenant, entry.jobId, entry.reconcileAt, next);
+    case 'delivery':
+      return index.postponeDelivery(entry.tenant, entry.deliveryId, entry.reconcileAt, next);
+    case 'batch':
+      return index.postponeBatch(entry.tenant, entry.batchId, entry.reconcileAt, next);
+  }
+}
 
 /**
  * The rule for one due webhook delivery: still PENDING well after its attempt was due, with no attempt in

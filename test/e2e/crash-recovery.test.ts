@@ -17,6 +17,7 @@ import { testRandom } from '../support/seed.js';
  */
 const KILLS = 3;
 const JOBS_PER_ROUND = 4;
+const BATCH_JOBS = 3;
 const random = testRandom('crash-recovery');
 let dataDir: string;
 let child: ChildProcess | undefined;
@@ -145,6 +146,7 @@ describe('crash recovery of the durable local stack', () => {
     const source = await readFile(fixturePath('2569067123_aca715a2ee_o.jpg'));
     const bucket = (await api('GET', '/jobs?limit=1')).status === 200 ? await uploadsBucket() : '';
     const jobIds = new Map<string, string>();
+    let batchId = '';
     for (let round = 0; round <= KILLS; round++) {
       // Distinct images (their own sizes), so no job is a duplicate of another.
       for (let i = 0; i < JOBS_PER_ROUND; i++) {
@@ -155,6 +157,7 @@ describe('crash recovery of the durable local stack', () => {
         await putWithRetry(bucket, key, body);
         jobIds.set(name, await submit(key, `chaos-${name}`));
       }
+      if (round === 0) batchId = await submitBatch(bucket, source);
       if (round === KILLS) break;
       // Kill at a random moment while the round's jobs are being processed.
       await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 2500)));
@@ -190,11 +193,62 @@ describe('crash recovery of the durable local stack', () => {
         expect(head.ContentLength).toBe(output.bytes);
       }
     }
+    // The batch, whose execution each kill lost, ends COMPLETED (the reconciler starts a new run) and its
+    // report counts every job.
+    let batch = (await api('GET', `/batches/${batchId}`)).body;
+    for (let since = Date.now(); batch.status !== 'COMPLETED'; ) {
+      if (Date.now() - since > 180_000)
+        throw new Error(`batch not finishing: ${JSON.stringify(batch)}\n${log.slice(-30).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      batch = (await api('GET', `/batches/${batchId}`)).body;
+    }
+    const batchJobs = batch.jobs as { id: string; status: string }[];
+    expect(batchJobs.map((job) => job.status)).toEqual(Array(BATCH_JOBS).fill('COMPLETED'));
+    let report = await api('GET', `/batches/${batchId}/report`);
+    for (let tries = 0; report.status !== 200 && tries < 60; tries++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      report = await api('GET', `/batches/${batchId}/report`);
+    }
+    expect(report.status).toBe(200);
+    expect(JSON.stringify(report.body)).toContain(`"total":${BATCH_JOBS}`);
     // Retried submits never made a second job: exactly one job per Idempotency-Key.
     const listed = await api('GET', '/jobs?limit=100');
-    expect((listed.body.jobs as unknown[]).length).toBe(jobIds.size);
+    const standalone = (listed.body.jobs as { id: string }[]).filter(
+      (job) => !batchJobs.some((b) => b.id === job.id),
+    );
+    expect(standalone.length).toBe(jobIds.size);
   }, 600_000);
 });
+
+/** A small batch (one job at a time, so it spans the kills), submitted once with an Idempotency-Key. */
+async function submitBatch(bucket: string, source: Buffer): Promise<string> {
+  const jobs = [];
+  for (let i = 0; i < BATCH_JOBS; i++) {
+    const key = `t/demo/chaos/batch-${i}.jpg`;
+    await putWithRetry(
+      bucket,
+      key,
+      await sharp(source)
+        .resize(500 + 37 * i)
+        .jpeg()
+        .toBuffer(),
+    );
+    jobs.push({ ref: `b${i}`, source: { key }, outputs: { preset: 'thumbnail' } });
+  }
+  for (let attempt = 0; ; attempt++) {
+    const response = await api(
+      'POST',
+      '/batches',
+      { name: 'chaos', maxConcurrency: 1, jobs },
+      { 'idempotency-key': 'chaos-batch' },
+    ).catch(() => undefined);
+    if (response && (response.status === 202 || response.status === 200 || response.status === 201))
+      return (response.body.id ?? (response.body.batch as { id: string }).id) as string;
+    if (response && response.status < 500) throw new Error(`POST /batches: ${JSON.stringify(response.body)}`);
+    if (attempt > 200) throw new Error('POST /batches kept failing');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 async function putWithRetry(Bucket: string, Key: string, Body: Buffer) {
   for (let attempt = 0; ; attempt++) {

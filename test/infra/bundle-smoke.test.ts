@@ -12,10 +12,25 @@ import {
   type BuiltFunction,
   buildDeploymentBundles,
   hostSharpLayer,
+  INIT_TIMEOUT_MS,
   measureInit,
   removeHostSharpLayer,
   taskRoot,
 } from '../support/lambda-bundles.js';
+
+const FUNCTION_ENTRIES = [
+  'lambdas/api/handler.ts',
+  'lambdas/batch-callback/handler.ts',
+  'lambdas/batch-tasks/handler.ts',
+  'lambdas/dead-letter/handler.ts',
+  'lambdas/image-worker/handler.ts',
+  'lambdas/outbox-sweeper/handler.ts',
+  'lambdas/reconciler/handler.ts',
+  'lambdas/video-tasks/handler.ts',
+  'lambdas/webhook-dispatcher/handler.ts',
+  'lambdas/webhook-fanout/handler.ts',
+];
+const FUNCTION_COUNT = FUNCTION_ENTRIES.length;
 
 // Builds what `cdk deploy` uploads (esbuild bundles, the sharp layer), so it takes a while.
 const BUILD_TIMEOUT_MS = 240_000;
@@ -42,22 +57,16 @@ const worker = () => {
 
 describe('deployment bundles', () => {
   it('bundles every pipeline function, with sharp left to the layer', () => {
-    expect(built.functions.map((f) => f.entry).sort()).toEqual([
-      'lambdas/api/handler.ts',
-      'lambdas/batch-callback/handler.ts',
-      'lambdas/batch-tasks/handler.ts',
-      'lambdas/dead-letter/handler.ts',
-      'lambdas/image-worker/handler.ts',
-      'lambdas/outbox-sweeper/handler.ts',
-      'lambdas/reconciler/handler.ts',
-      'lambdas/video-tasks/handler.ts',
-      'lambdas/webhook-dispatcher/handler.ts',
-      'lambdas/webhook-fanout/handler.ts',
-    ]);
+    expect(built.functions.map((f) => f.entry).sort()).toEqual(FUNCTION_ENTRIES);
     expect(worker().usesSharpLayer).toBe(true);
   });
 
-  it('initialises every function bundle in a fresh process with only its own layers', async () => {
+  // The work is bounded: one init per function, each bounded by INIT_TIMEOUT_MS (11 run one after another
+  // took 19 s alone and over 30 s with two suites at once on 2 cores).
+  it('initialises every function bundle in a fresh process with only its own layers', {
+    timeout: (FUNCTION_COUNT + 1) * INIT_TIMEOUT_MS,
+  }, async () => {
+    expect(built.functions).toHaveLength(FUNCTION_COUNT);
     for (const fn of built.functions) {
       const root = taskRoot(fn, fn.usesSharpLayer ? hostSharpLayer() : undefined);
       try {

@@ -69,6 +69,9 @@ beforeAll(async () => {
       start: async (_tenant, batchId) => void started.push(batchId),
       schedule: async (_tenant, batchId, at) => void scheduled.push({ batchId, at }),
       unschedule: async () => {},
+      executionArnFor: (batchId, run) =>
+        `arn:aws:states:us-east-1:000000000000:execution:batches:${batchId}-r${run}`,
+      status: async () => ({ state: 'missing' }),
     },
   });
   runner = new BatchRunner({

@@ -130,6 +130,12 @@ const MEASURE_INIT = `
  * credentials beyond dummies) and returns its module init time in ms; rejects with the error when
  * the bundle cannot initialise.
  */
+/**
+ * The bound on one bundle's init in a fresh process: Lambda gives an init 10 s; twice that leaves room for
+ * a loaded CI machine, and a hung init fails here instead of at the test's timeout.
+ */
+export const INIT_TIMEOUT_MS = 20_000;
+
 export async function measureInit(fn: BuiltFunction, root: string): Promise<number> {
   const env = {
     PATH: process.env.PATH ?? '',
@@ -144,6 +150,7 @@ export async function measureInit(fn: BuiltFunction, root: string): Promise<numb
     cwd: root,
     env,
     encoding: 'utf8',
+    timeout: INIT_TIMEOUT_MS,
   }).catch((error: { stderr?: string }) => {
     // Minified bundles print whole source lines; the error itself is on the short lines.
     const lines = (error.stderr ?? '').split('\n').filter((line) => line.length < 300);

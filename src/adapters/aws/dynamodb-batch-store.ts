@@ -10,10 +10,16 @@ import {
 import type { Batch, BatchStatus } from '../../core/batch.js';
 import type { Job } from '../../core/job.js';
 import { type BatchStore, ConditionFailedError, type ListPage } from '../../core/ports.js';
+import { batchReconcileAt, reconcileShard } from '../../core/reconcile.js';
 import { documentClientOrDefault } from './clients.js';
 import { itemToJob, jobItem } from './dynamodb-job-store.js';
 import { decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
-import { BATCH_JOBS_INDEX, batchIndexKey, PENDING_BATCH_JOBS_INDEX } from './jobs-table-layout.js';
+import {
+  BATCH_JOBS_INDEX,
+  batchIndexKey,
+  PENDING_BATCH_JOBS_INDEX,
+  RECONCILE_INDEX,
+} from './jobs-table-layout.js';
 
 /**
  * Batches in the jobs table: the batch item `pk TENANT#{tenant}, sk BATCH#{batchId}`, and its jobs as
@@ -28,9 +34,23 @@ export interface DynamoDbBatchStoreOptions {
 }
 
 const tenantPk = (tenant: string) => `TENANT#${tenant}`;
-const batchSk = (batchId: string) => `BATCH#${batchId}`;
+const BATCH_PREFIX = 'BATCH#';
+const batchSk = (batchId: string) => `${BATCH_PREFIX}${batchId}`;
 const JOB_PREFIX = 'JOB#';
-const PROTECTED = new Set(['pk', 'sk', 'tenant', 'batchId', 'status']);
+const PROTECTED = new Set(['pk', 'sk', 'tenant', 'batchId', 'status', 'reconcileShard', 'reconcileAt']);
+
+export const batchKey = (tenant: string, batchId: string) => ({ pk: tenantPk(tenant), sk: batchSk(batchId) });
+
+/** The batch id of a batch item's sort key, or undefined for any other item. */
+export function batchIdOfSk(sk: string): string | undefined {
+  return sk.startsWith(BATCH_PREFIX) ? sk.slice(BATCH_PREFIX.length) : undefined;
+}
+
+/** A stored batch item as the domain sees it (keys and the reconcile index's bookkeeping left out). */
+export function itemToBatch(item: Record<string, unknown>): Batch {
+  const { pk: _pk, sk: _sk, reconcileShard: _shard, reconcileAt: _at, reconcileRuns: _runs, ...batch } = item;
+  return batch as unknown as Batch;
+}
 
 export class DynamoDbBatchStore implements BatchStore {
   private readonly client: DynamoDBDocumentClient;
@@ -48,7 +68,7 @@ export class DynamoDbBatchStore implements BatchStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...batch, pk: tenantPk(batch.tenant), sk: batchSk(batch.batchId) },
+          Item: { ...batch, ...batchKey(batch.tenant, batch.batchId), ...batchReconcileItem(batch) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -92,9 +112,7 @@ export class DynamoDbBatchStore implements BatchStore {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return undefined;
-    const { pk: _pk, sk: _sk, ...batch } = out.Item;
-    return batch as Batch;
+    return out.Item ? itemToBatch(out.Item) : undefined;
   }
 
   async setStatus(
@@ -116,20 +134,31 @@ export class DynamoDbBatchStore implements BatchStore {
     from.forEach((status, i) => {
       values[`:from${i}`] = status;
     });
+    // Until it has ended, the reconciler checks the batch's execution on its cadence; a status write restarts it.
+    const removes = ['#reconcileRuns'];
+    names['#reconcileShard'] = RECONCILE_INDEX.partitionKey;
+    names['#reconcileAt'] = RECONCILE_INDEX.sortKey;
+    names['#reconcileRuns'] = 'reconcileRuns';
+    const at = batchReconcileAt({ status: to, now: Date.now(), reported: set.report !== undefined });
+    if (at === null) removes.push('#reconcileShard', '#reconcileAt');
+    else {
+      sets.push('#reconcileShard = :reconcileShard', '#reconcileAt = :reconcileAt');
+      values[':reconcileShard'] = reconcileShard(batchId);
+      values[':reconcileAt'] = at;
+    }
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: tenantPk(tenant), sk: batchSk(batchId) },
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const { pk: _pk, sk: _sk, ...batch } = out.Attributes ?? {};
-      return batch as Batch;
+      return itemToBatch(out.Attributes ?? {});
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       const current = await this.getBatch(tenant, batchId);
@@ -224,4 +253,14 @@ export class DynamoDbBatchStore implements BatchStore {
     const jobIds = (out.Items ?? []).map((item) => String(item.sk).slice(JOB_PREFIX.length));
     return { jobIds, more: out.LastEvaluatedKey !== undefined };
   }
+}
+
+function batchReconcileItem(batch: Batch): Record<string, unknown> {
+  const at = batchReconcileAt({
+    status: batch.status,
+    now: Date.parse(batch.updatedAt),
+    reported: batch.report !== undefined,
+  });
+  if (at === null) return {};
+  return { [RECONCILE_INDEX.partitionKey]: reconcileShard(batch.batchId), [RECONCILE_INDEX.sortKey]: at };
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type DueBatchRead,
   type DueDeliveryRead,
   type DueEntry,
   type DueRead,
@@ -8,6 +9,7 @@ import {
   type ReconcileIndex,
 } from '../../core/reconcile.js';
 import { documentClientOrDefault } from './clients.js';
+import { batchIdOfSk, batchKey, itemToBatch } from './dynamodb-batch-store.js';
 import { toDelivery } from './dynamodb-delivery-item.js';
 import { deliveryIdOfSk, deliveryKey } from './dynamodb-delivery-store.js';
 import { itemToJob } from './dynamodb-job-store.js';
@@ -55,6 +57,8 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
       if (jobId) entries.push({ kind: 'job', tenant, jobId, reconcileAt });
       const deliveryId = deliveryIdOfSk(String(item.sk));
       if (deliveryId) entries.push({ kind: 'delivery', tenant, deliveryId, reconcileAt });
+      const batchId = batchIdOfSk(String(item.sk));
+      if (batchId) entries.push({ kind: 'batch', tenant, batchId, reconcileAt });
     }
     return entries;
   }
@@ -105,6 +109,35 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
 
   async postponeDelivery(tenant: string, deliveryId: string, seen: number, next: number): Promise<boolean> {
     return this.postponeItem(deliveryKey(tenant, deliveryId), seen, next);
+  }
+
+  async readBatch(tenant: string, batchId: string): Promise<DueBatchRead | undefined> {
+    const item = await this.readItem(batchKey(tenant, batchId));
+    if (!item) return undefined;
+    const at = item[RECONCILE_INDEX.sortKey];
+    return {
+      batch: itemToBatch(item),
+      reconcileAt: typeof at === 'number' ? at : undefined,
+      runs: Number(item.reconcileRuns ?? 0),
+    };
+  }
+
+  async postponeBatch(tenant: string, batchId: string, seen: number, next: number): Promise<boolean> {
+    return this.postponeItem(batchKey(tenant, batchId), seen, next);
+  }
+
+  private async readItem(Key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key,
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.usage.reads++;
+    this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
+    return out.Item;
   }
 
   private async postponeItem(Key: { pk: string; sk: string }, seen: number, next: number): Promise<boolean> {

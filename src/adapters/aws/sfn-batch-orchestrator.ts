@@ -6,7 +6,8 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { BatchOrchestrator, TaskCallbacks } from '../../core/ports.js';
+import type { BatchOrchestrator, ExecutionStatus, TaskCallbacks } from '../../core/ports.js';
+import { executionStatus } from './sfn-execution-status.js';
 
 export interface SfnBatchOrchestratorOptions {
   stateMachineArn: string;
@@ -19,6 +20,9 @@ export interface SfnBatchOrchestratorOptions {
 
 /** The schedule's name for a batch (unique per batch, within the 64-character limit). */
 export const batchScheduleName = (batchId: string) => `batch-${batchId}`;
+
+/** A batch's execution name per run: the batch id, then `-r{n}` for the reconciler's restarts. */
+export const batchExecutionName = (batchId: string, run = 0) => (run > 0 ? `${batchId}-r${run}` : batchId);
 
 /**
  * One Standard execution per batch, named after the batch (a second start is a no-op); a batch with a
@@ -33,12 +37,12 @@ export class SfnBatchOrchestrator implements BatchOrchestrator {
     this.scheduler = options.scheduler ?? new SchedulerClient({});
   }
 
-  async start(tenant: string, batchId: string): Promise<void> {
+  async start(tenant: string, batchId: string, run = 0): Promise<void> {
     try {
       await this.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: this.options.stateMachineArn,
-          name: batchId,
+          name: batchExecutionName(batchId, run),
           input: JSON.stringify({ tenant, batchId }),
         }),
       );
@@ -46,6 +50,15 @@ export class SfnBatchOrchestrator implements BatchOrchestrator {
       // The same name with the same input is idempotent in AWS; a different input is refused: both mean "started".
       if ((error as Error).name !== 'ExecutionAlreadyExists') throw error;
     }
+  }
+
+  executionArnFor(batchId: string, run: number): string {
+    const arn = this.options.stateMachineArn.replace(':stateMachine:', ':execution:');
+    return `${arn}:${batchExecutionName(batchId, run)}`;
+  }
+
+  status(executionArn: string): Promise<ExecutionStatus> {
+    return executionStatus(this.sfn, executionArn);
   }
 
   async schedule(tenant: string, batchId: string, at: Date): Promise<void> {

@@ -1,10 +1,6 @@
-import {
-  DescribeExecutionCommand,
-  SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import type { VideoOrchestrator } from '../../core/ports.js';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ExecutionStatus, VideoOrchestrator } from '../../core/ports.js';
+import { executionStatus } from './sfn-execution-status.js';
 
 /** The execution name of a job attempt: the job id, plus the attempt so a retried job can start again. */
 export const videoExecutionName = (jobId: string, attempt: number) => `${jobId}-a${attempt}`;
@@ -51,14 +47,7 @@ export class SfnVideoOrchestrator implements VideoOrchestrator {
     }
   }
 
-  async status(executionArn: string): ReturnType<VideoOrchestrator['status']> {
-    try {
-      const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (out.status === 'RUNNING' || out.status === 'PENDING_REDRIVE') return { state: 'running' };
-      return { state: 'ended', stoppedAt: out.stopDate?.getTime() ?? Date.now() };
-    } catch (error) {
-      if ((error as Error).name === 'ExecutionDoesNotExist') return { state: 'missing' };
-      throw error;
-    }
+  status(executionArn: string): Promise<ExecutionStatus> {
+    return executionStatus(this.sfn, executionArn);
   }
 }
