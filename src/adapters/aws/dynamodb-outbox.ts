@@ -107,6 +107,7 @@ export class DynamoDbOutbox implements JobOutbox {
    */
   async pending(olderThan: string, limit: number): Promise<{ tenant: string; jobId: string }[]> {
     const found: { tenant: string; jobId: string }[] = [];
+    const seen = new Set<string>();
     let startKey = await this.checkpoint();
     // Started mid-index: on reaching the end, go on once from the top (the entries before the position).
     let wrap = startKey !== undefined;
@@ -122,11 +123,21 @@ export class DynamoDbOutbox implements JobOutbox {
           Limit: Math.min(PAGE_ITEMS, limit - found.length),
         }),
       );
+      let lapped = false;
       for (const item of out.Items ?? []) {
         const tenant = TENANT_PK.exec(String(item.pk))?.[1];
         const jobId = JOB_SK.exec(String(item.sk))?.[1];
-        if (tenant && jobId) found.push({ tenant, jobId });
+        if (!tenant || !jobId) continue;
+        // After wrapping, the scan reaches the entries it began with: the whole index is covered, and an
+        // entry returned twice would be flushed twice in one sweep (a failing one retried at once).
+        if (seen.has(`${tenant}/${jobId}`)) {
+          lapped = true;
+          break;
+        }
+        seen.add(`${tenant}/${jobId}`);
+        found.push({ tenant, jobId });
       }
+      if (lapped) break;
       startKey = out.LastEvaluatedKey;
       if (!startKey) {
         if (!wrap) break;
