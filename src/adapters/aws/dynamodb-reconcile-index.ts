@@ -64,22 +64,13 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
   }
 
   async read(tenant: string, jobId: string): Promise<DueRead | undefined> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.options.tableName,
-        Key: { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    this.usage.reads++;
-    this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
-    if (!out.Item) return undefined;
-    const at = out.Item[RECONCILE_INDEX.sortKey];
+    const item = await this.readItem({ pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` });
+    if (!item) return undefined;
+    const at = item[RECONCILE_INDEX.sortKey];
     return {
-      job: itemToJob(out.Item),
+      job: itemToJob(item),
       reconcileAt: typeof at === 'number' ? at : undefined,
-      runs: Number(out.Item.reconcileRuns ?? 0),
+      runs: Number(item.reconcileRuns ?? 0),
     };
   }
 
@@ -88,22 +79,13 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
   }
 
   async readDelivery(tenant: string, deliveryId: string): Promise<DueDeliveryRead | undefined> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.options.tableName,
-        Key: deliveryKey(tenant, deliveryId),
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    this.usage.reads++;
-    this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
-    if (!out.Item) return undefined;
-    const at = out.Item[RECONCILE_INDEX.sortKey];
+    const item = await this.readItem(deliveryKey(tenant, deliveryId));
+    if (!item) return undefined;
+    const at = item[RECONCILE_INDEX.sortKey];
     return {
-      delivery: toDelivery(out.Item),
+      delivery: toDelivery(item),
       reconcileAt: typeof at === 'number' ? at : undefined,
-      runs: Number(out.Item.reconcileRuns ?? 0),
+      runs: Number(item.reconcileRuns ?? 0),
     };
   }
 
