@@ -74,24 +74,3 @@ export function toPipelineError(error: unknown): PipelineError {
   const message = error instanceof Error ? error.message : String(error);
   return new PipelineError(ErrorCodes.INTERNAL, message, 'internal', { cause: error });
 }
-
-/** RFC 7807 / 9457 problem details, as returned by the HTTP API. */
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  code?: string;
-  instance?: string;
-  errors?: { path: string; message: string }[];
-}
-
-export function problem(
-  status: number,
-  title: string,
-  detail?: string,
-  extra: Partial<ProblemDetails> = {},
-): ProblemDetails {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  return { type: `https://media-pipeline.dev/problems/${slug}`, title, status, detail, ...extra };
-}

@@ -1,6 +1,5 @@
-import { problem } from '../core/errors.js';
+import { domainError, invalidRequest } from '../core/domain-error.js';
 import type { JobStore } from '../core/ports.js';
-import { ApiProblem } from './api-problem.js';
 
 /** A hint, not a promise: jobs take seconds to minutes to finish. */
 const TENANT_LIMIT_RETRY_AFTER_SECONDS = 30;
@@ -9,18 +8,17 @@ const TENANT_LIMIT_RETRY_AFTER_SECONDS = 30;
 export async function admitTenant(jobs: JobStore, tenant: string, limit: number): Promise<void> {
   const active = await jobs.countActive(tenant, limit);
   if (active < limit) return;
-  throw new ApiProblem(
-    problem(429, 'Too many active jobs', `the tenant has ${limit} unfinished jobs, its limit`, {
-      code: 'TENANT_LIMIT',
-    }),
-    { 'retry-after': String(TENANT_LIMIT_RETRY_AFTER_SECONDS) },
+  throw domainError(
+    'quota',
+    'TENANT_LIMIT',
+    'Too many active jobs',
+    `the tenant has ${limit} unfinished jobs, its limit`,
+    { retryAfterSeconds: TENANT_LIMIT_RETRY_AFTER_SECONDS },
   );
 }
 
 /** An Idempotency-Key header: 1-255 visible ASCII characters. */
 export function checkIdempotencyKey(key: string): void {
   if (/^[\x21-\x7e]{1,255}$/.test(key)) return;
-  throw ApiProblem.of(400, 'Invalid request', 'Idempotency-Key must be 1-255 visible ASCII characters', {
-    code: 'INVALID_REQUEST',
-  });
+  throw invalidRequest('Idempotency-Key must be 1-255 visible ASCII characters');
 }

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { type Batch, BatchPlanError, BatchRequest, batchJobId, planLevels } from '../core/batch.js';
+import {
+  domainError,
+  idempotencyKeyReused,
+  invalidRequest,
+  invalidState,
+  notFound,
+  parseInput,
+} from '../core/domain-error.js';
 import type { Job, Outputs } from '../core/job.js';
 import { isUnderTenant } from '../core/keys.js';
 import {
@@ -13,7 +21,6 @@ import {
   type VideoOrchestrator,
 } from '../core/ports.js';
 import { admitTenant, checkIdempotencyKey } from './admission.js';
-import { ApiProblem, parseOrProblem } from './api-problem.js';
 import { batchView } from './batch-view.js';
 import type { PipelineConfig } from './config.js';
 import { canonicalJson } from './job-service.js';
@@ -47,20 +54,22 @@ export class BatchService {
 
   /** POST /batches: validates the whole batch, writes it and its PENDING jobs, starts or schedules it. */
   async create(tenant: string, body: unknown, idempotencyKey?: string) {
-    const request = parseOrProblem(BatchRequest, body);
+    const request = parseInput(BatchRequest, body);
     const outside = request.jobs.findIndex((job) => !isUnderTenant(tenant, job.source.key));
     if (outside >= 0) {
-      throw ApiProblem.of(403, 'Key outside tenant', `jobs[${outside}].source.key is not under your prefix`, {
-        code: 'KEY_OUTSIDE_TENANT',
-      });
+      throw domainError(
+        'forbidden',
+        'KEY_OUTSIDE_TENANT',
+        'Key outside tenant',
+        `jobs[${outside}].source.key is not under your prefix`,
+      );
     }
     try {
       planLevels(request.jobs);
     } catch (error) {
       if (!(error instanceof BatchPlanError)) throw error;
-      throw ApiProblem.of(422, 'Invalid dependencies', error.message, {
-        code: 'INVALID_DEPENDENCIES',
-        errors: (error.details.refs ?? []).map((ref) => ({
+      throw domainError('unprocessable', 'INVALID_DEPENDENCIES', 'Invalid dependencies', error.message, {
+        issues: (error.details.refs ?? []).map((ref) => ({
           path: `jobs[ref=${ref}]`,
           message: error.message,
         })),
@@ -78,9 +87,7 @@ export class BatchService {
         hash,
       );
       if (stored.requestHash !== hash) {
-        throw ApiProblem.of(422, 'Idempotency key reused', 'the key was used with a different request', {
-          code: 'IDEMPOTENCY_KEY_REUSED',
-        });
+        throw idempotencyKeyReused();
       }
       batchId = stored.jobId;
     }
@@ -123,16 +130,14 @@ export class BatchService {
     const batch = await this.mustGet(tenant, batchId);
     const limit = query.limit === undefined ? 50 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw ApiProblem.of(400, 'Invalid request', 'limit must be an integer from 1 to 100', {
-        code: 'INVALID_REQUEST',
-      });
+      throw invalidRequest('limit must be an integer from 1 to 100');
     }
     let page: Awaited<ReturnType<BatchStore['listJobs']>>;
     try {
       page = await this.deps.batches.listJobs(tenant, batchId, { limit, cursor: query.cursor });
     } catch (error) {
       if ((error as Error).name === 'InvalidCursorError') {
-        throw ApiProblem.of(400, 'Invalid request', 'cursor is not valid', { code: 'INVALID_REQUEST' });
+        throw invalidRequest('cursor is not valid');
       }
       throw error;
     }
@@ -159,9 +164,7 @@ export class BatchService {
       ]);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      throw ApiProblem.of(409, 'Batch not cancellable', `batch is ${batch.status}`, {
-        code: 'INVALID_STATE',
-      });
+      throw invalidState('Batch not cancellable', `batch is ${batch.status}`);
     }
     if (batch.status === 'SCHEDULED' && batch.startAt) await this.deps.orchestrator.unschedule(batchId);
     for await (const job of this.deps.batches.allJobs(tenant, batchId)) {
@@ -184,7 +187,7 @@ export class BatchService {
       return this.jobView(cancelled);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      throw ApiProblem.of(409, 'Job not cancellable', `job is ${job.status}`, { code: 'INVALID_STATE' });
+      throw invalidState('Job not cancellable', `job is ${job.status}`);
     }
   }
 
@@ -213,14 +216,7 @@ export class BatchService {
       });
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      throw ApiProblem.of(
-        409,
-        'Job not retryable',
-        `job is ${job.status}; only FAILED or CANCELLED jobs retry`,
-        {
-          code: 'INVALID_STATE',
-        },
-      );
+      throw invalidState('Job not retryable', `job is ${job.status}; only FAILED or CANCELLED jobs retry`);
     }
     await this.deps.queue.enqueue({ tenant, jobId, priority: batch.priority });
     return this.jobView(queued);
@@ -230,13 +226,11 @@ export class BatchService {
   async report(tenant: string, batchId: string, format: 'json' | 'csv') {
     const batch = await this.mustGet(tenant, batchId);
     if (!batch.report) {
-      throw ApiProblem.of(
-        409,
+      throw domainError(
+        'invalid-state',
+        'REPORT_NOT_READY',
         'Report not ready',
         `batch is ${batch.status}; the report is written when it ends`,
-        {
-          code: 'REPORT_NOT_READY',
-        },
       );
     }
     const key = format === 'csv' ? batch.report.csv : batch.report.json;
@@ -297,14 +291,14 @@ export class BatchService {
 
   private async mustGet(tenant: string, batchId: string): Promise<Batch> {
     const batch = BATCH_ID.test(batchId) ? await this.deps.batches.getBatch(tenant, batchId) : undefined;
-    if (!batch) throw ApiProblem.of(404, 'Batch not found', `no batch ${batchId}`, { code: 'NOT_FOUND' });
+    if (!batch) throw notFound('Batch not found', `no batch ${batchId}`);
     return batch;
   }
 
   private async mustGetJob(tenant: string, batchId: string, jobId: string): Promise<Job> {
     const job = BATCH_ID.test(jobId) ? await this.deps.jobs.get(tenant, jobId) : undefined;
     if (!job || job.batch?.batchId !== batchId) {
-      throw ApiProblem.of(404, 'Job not found', `no job ${jobId} in batch ${batchId}`, { code: 'NOT_FOUND' });
+      throw notFound('Job not found', `no job ${jobId} in batch ${batchId}`);
     }
     return job;
   }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
+import {
+  domainError,
+  idempotencyKeyReused,
+  invalidRequest,
+  invalidState,
+  notFound,
+  parseInput,
+} from '../core/domain-error.js';
 import { type Job, type JobRequest, SubmitJobRequest, UploadRequest } from '../core/job.js';
 import { isUnderTenant, uploadKey } from '../core/keys.js';
 import {
@@ -11,7 +19,6 @@ import {
   type VideoOrchestrator,
 } from '../core/ports.js';
 import { admitTenant, checkIdempotencyKey } from './admission.js';
-import { ApiProblem, parseOrProblem } from './api-problem.js';
 import type { PipelineConfig } from './config.js';
 import { type JobView, jobView } from './job-view.js';
 import type { PresetService } from './preset-service.js';
@@ -44,19 +51,25 @@ export class JobService {
 
   /** POST /uploads: a job waiting for its upload, plus a presigned POST for exactly that key. */
   async createUpload(tenant: string, body: unknown, idempotencyKey?: string) {
-    const request = parseOrProblem(UploadRequest, body);
+    const request = parseInput(UploadRequest, body);
     const { config } = this.deps;
     const isVideo = this.deps.video !== undefined && VIDEO_TYPES.test(request.contentType);
     const maxBytes = isVideo ? config.maxVideoUploadBytes : config.maxUploadBytes;
     if (request.size > maxBytes) {
-      throw ApiProblem.of(413, 'Upload too large', `size ${request.size} exceeds ${maxBytes} bytes`, {
-        code: 'OBJECT_TOO_LARGE',
-      });
+      throw domainError(
+        'too-large',
+        'OBJECT_TOO_LARGE',
+        'Upload too large',
+        `size ${request.size} exceeds ${maxBytes} bytes`,
+      );
     }
     if (!isVideo && !IMAGE_TYPES.test(request.contentType)) {
-      throw ApiProblem.of(415, 'Unsupported media type', `${request.contentType} is not an accepted type`, {
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-      });
+      throw domainError(
+        'unsupported-media',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Unsupported media type',
+        `${request.contentType} is not an accepted type`,
+      );
     }
     const { fileName, contentType, size, ...asked } = request;
     const { job, created } = await this.createOnce(tenant, request, idempotencyKey, async (jobId) => ({
@@ -85,12 +98,15 @@ export class JobService {
 
   /** POST /jobs: process an object already in the uploads bucket, under the caller's prefix. */
   async submit(tenant: string, body: unknown, idempotencyKey?: string) {
-    const request = parseOrProblem(SubmitJobRequest, body);
+    const request = parseInput(SubmitJobRequest, body);
     const { config } = this.deps;
     if (!isUnderTenant(tenant, request.source.key)) {
-      throw ApiProblem.of(403, 'Key outside tenant', 'source.key must be under your tenant prefix', {
-        code: 'KEY_OUTSIDE_TENANT',
-      });
+      throw domainError(
+        'forbidden',
+        'KEY_OUTSIDE_TENANT',
+        'Key outside tenant',
+        'source.key must be under your tenant prefix',
+      );
     }
     const { source, ...asked } = request;
     // Checks that depend on the world (the object, the tenant's presets) run only when a job is created:
@@ -98,9 +114,12 @@ export class JobService {
     const { job, created } = await this.createOnce(tenant, request, idempotencyKey, async () => {
       const head = await this.deps.objects.head(config.uploadsBucket, source.key);
       if (!head) {
-        throw ApiProblem.of(422, 'Source not found', `no object at ${source.key}`, {
-          code: 'SOURCE_NOT_FOUND',
-        });
+        throw domainError(
+          'unprocessable',
+          'SOURCE_NOT_FOUND',
+          'Source not found',
+          `no object at ${source.key}`,
+        );
       }
       return {
         status: 'QUEUED',
@@ -127,16 +146,14 @@ export class JobService {
   async list(tenant: string, query: { limit?: string; cursor?: string }) {
     const limit = query.limit === undefined ? 20 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw ApiProblem.of(400, 'Invalid request', 'limit must be an integer from 1 to 100', {
-        code: 'INVALID_REQUEST',
-      });
+      throw invalidRequest('limit must be an integer from 1 to 100');
     }
     let page: Awaited<ReturnType<JobStore['list']>>;
     try {
       page = await this.deps.jobs.list(tenant, { limit, cursor: query.cursor });
     } catch (error) {
       if (error instanceof Error && error.name === 'InvalidCursorError') {
-        throw ApiProblem.of(400, 'Invalid request', 'cursor is not valid', { code: 'INVALID_REQUEST' });
+        throw invalidRequest('cursor is not valid');
       }
       throw error;
     }
@@ -159,13 +176,13 @@ export class JobService {
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       const current = (await this.deps.jobs.get(tenant, jobId)) ?? job;
-      throw ApiProblem.of(409, 'Job not cancellable', `job is ${current.status}`, { code: 'INVALID_STATE' });
+      throw invalidState('Job not cancellable', `job is ${current.status}`);
     }
   }
 
   private async mustGet(tenant: string, jobId: string): Promise<Job> {
     const job = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(jobId) ? await this.deps.jobs.get(tenant, jobId) : undefined;
-    if (!job) throw ApiProblem.of(404, 'Job not found', `no job ${jobId}`, { code: 'NOT_FOUND' });
+    if (!job) throw notFound('Job not found', `no job ${jobId}`);
     return job;
   }
 
@@ -189,9 +206,7 @@ export class JobService {
       const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
       const stored = await this.deps.jobs.reserveIdempotencyKey(tenant, idempotencyKey, jobId, requestHash);
       if (stored.requestHash !== requestHash) {
-        throw ApiProblem.of(422, 'Idempotency key reused', 'the key was used with a different request', {
-          code: 'IDEMPOTENCY_KEY_REUSED',
-        });
+        throw idempotencyKeyReused();
       }
       jobId = stored.jobId;
       const existing = await this.deps.jobs.get(tenant, jobId);

@@ -1,8 +1,8 @@
 import { ZodError, z } from 'zod';
+import { domainError, invalidRequest, notFound, parseInput } from '../core/domain-error.js';
 import { OutputSpecList, type Outputs, PresetRef } from '../core/job.js';
 import type { PresetStore } from '../core/ports.js';
 import { applyOverrides, isBuiltInPreset, PRESETS } from '../core/presets.js';
-import { ApiProblem, parseOrProblem } from './api-problem.js';
 
 const SavePresetRequest = z.object({ outputs: OutputSpecList }).strict();
 
@@ -17,16 +17,14 @@ export class PresetService {
   async save(tenant: string, name: string, body: unknown) {
     const presetName = this.validName(name);
     if (isBuiltInPreset(presetName)) {
-      throw ApiProblem.of(
-        409,
+      throw domainError(
+        'invalid-state',
+        'PRESET_RESERVED',
         'Built-in preset',
         `${presetName} is a built-in preset and cannot be replaced`,
-        {
-          code: 'PRESET_RESERVED',
-        },
       );
     }
-    const { outputs } = parseOrProblem(SavePresetRequest, body);
+    const { outputs } = parseInput(SavePresetRequest, body);
     const created = await this.store.put(tenant, presetName, outputs);
     return { created, preset: { name: presetName, outputs, builtIn: false } };
   }
@@ -35,8 +33,7 @@ export class PresetService {
     const presetName = this.validName(name);
     if (isBuiltInPreset(presetName)) return { name: presetName, outputs: PRESETS[presetName], builtIn: true };
     const outputs = await this.store.get(tenant, presetName);
-    if (!outputs)
-      throw ApiProblem.of(404, 'Preset not found', `no preset ${presetName}`, { code: 'NOT_FOUND' });
+    if (!outputs) throw notFound('Preset not found', `no preset ${presetName}`);
     return { name: presetName, outputs, builtIn: false };
   }
 
@@ -49,7 +46,7 @@ export class PresetService {
   async delete(tenant: string, name: string) {
     const presetName = this.validName(name);
     if (isBuiltInPreset(presetName) || !(await this.store.delete(tenant, presetName))) {
-      throw ApiProblem.of(404, 'Preset not found', `no saved preset ${presetName}`, { code: 'NOT_FOUND' });
+      throw notFound('Preset not found', `no saved preset ${presetName}`);
     }
   }
 
@@ -64,26 +61,24 @@ export class PresetService {
       ? PRESETS[outputs.preset as keyof typeof PRESETS]
       : await this.store.get(tenant, outputs.preset);
     if (!specs) {
-      throw ApiProblem.of(400, 'Unknown preset', `no preset ${outputs.preset}`, { code: 'UNKNOWN_PRESET' });
+      throw domainError('validation', 'UNKNOWN_PRESET', 'Unknown preset', `no preset ${outputs.preset}`);
     }
     try {
       const resolved = applyOverrides(specs, outputs.overrides);
       return builtIn ? outputs : { specs: resolved };
     } catch (error) {
       if (!(error instanceof ZodError)) throw error;
-      throw ApiProblem.of(400, 'Invalid request', 'the overrides do not fit the preset’s outputs', {
-        code: 'INVALID_REQUEST',
-        errors: error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-      });
+      throw invalidRequest(
+        'the overrides do not fit the preset’s outputs',
+        error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      );
     }
   }
 
   private validName(name: string): string {
     const parsed = PresetRef.safeParse(name);
     if (!parsed.success) {
-      throw ApiProblem.of(400, 'Invalid request', 'preset names are lowercase letters, digits and dashes', {
-        code: 'INVALID_REQUEST',
-      });
+      throw invalidRequest('preset names are lowercase letters, digits and dashes');
     }
     return parsed.data;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidRequest, notFound, parseInput } from '../core/domain-error.js';
 import { InvalidHashError } from '../core/similarity/hash256.js';
 import {
   DEFAULT_MAX_DISTANCE,
@@ -6,7 +7,6 @@ import {
   type NearDuplicateIndex,
   type SimilarMatch,
 } from '../core/similarity/near-duplicates.js';
-import { ApiProblem, parseOrProblem } from './api-problem.js';
 
 const SimilarRequest = z
   .object({
@@ -39,7 +39,7 @@ export class SimilarityService {
     assetId: string,
     query: Record<string, string | undefined>,
   ): Promise<{ assetId: string; maxDistance: number; matches: SimilarMatch[] }> {
-    const options = parseOrProblem(SimilarQueryString, query);
+    const options = parseInput(SimilarQueryString, query);
     const maxDistance = options.maxDistance ?? DEFAULT_MAX_DISTANCE;
     const matches = await this.guard(() =>
       this.index.findSimilarToAsset(tenant, assetId, {
@@ -49,7 +49,7 @@ export class SimilarityService {
       }),
     );
     if (!matches) {
-      throw ApiProblem.of(404, 'Asset not found', `no indexed asset ${assetId}`, { code: 'NOT_FOUND' });
+      throw notFound('Asset not found', `no indexed asset ${assetId}`);
     }
     return { assetId, maxDistance, matches };
   }
@@ -59,7 +59,7 @@ export class SimilarityService {
     tenant: string,
     body: unknown,
   ): Promise<{ maxDistance: number; matches: SimilarMatch[] }> {
-    const request = parseOrProblem(SimilarRequest, body);
+    const request = parseInput(SimilarRequest, body);
     const maxDistance = request.maxDistance ?? DEFAULT_MAX_DISTANCE;
     const matches = await this.guard(() =>
       this.index.findSimilar(tenant, request.pdq, {
@@ -76,7 +76,7 @@ export class SimilarityService {
       return await lookup();
     } catch (error) {
       if (error instanceof InvalidHashError || error instanceof InvalidQueryError) {
-        throw ApiProblem.of(400, 'Invalid request', error.message, { code: 'INVALID_REQUEST' });
+        throw invalidRequest(error.message);
       }
       throw error;
     }

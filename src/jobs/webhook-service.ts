@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { domainError, invalidRequest, notFound, parseInput } from '../core/domain-error.js';
 import { EVENT_TYPES, type EventType } from '../core/events.js';
 import { ConditionFailedError } from '../core/ports.js';
 import { checkWebhookUrl, type Stage, vetAddresses, WebhookUrlRefused } from '../webhooks/address-policy.js';
@@ -15,7 +16,6 @@ import {
 } from '../webhooks/ports.js';
 import { generateWebhookSecret } from '../webhooks/secrets.js';
 import { activeSecrets, type EndpointSecret, rotateSecrets } from '../webhooks/signing.js';
-import { ApiProblem, parseOrProblem } from './api-problem.js';
 
 export const MAX_ENDPOINTS_PER_TENANT = 20;
 /** Secrets that may sign at once (the new one and overlapping old ones); older ones are dropped. */
@@ -90,7 +90,7 @@ export class WebhookService {
 
   /** POST /webhooks: 201 with the endpoint and its secret (shown this once). */
   async create(tenant: string, body: unknown): Promise<WebhookView & { secret: string }> {
-    const request = parseOrProblem(CreateWebhookRequest, body);
+    const request = parseInput(CreateWebhookRequest, body);
     const url = this.checkUrl(request.url);
     const now = new Date(this.now()).toISOString();
     const secret = generateWebhookSecret();
@@ -146,7 +146,7 @@ export class WebhookService {
   /** DELETE /webhooks/{id}: no further deliveries; its delivery log is no longer listed. */
   async delete(tenant: string, endpointId: string): Promise<void> {
     if (!ENDPOINT_ID.test(endpointId) || !(await this.deps.endpoints.delete(tenant, endpointId))) {
-      throw notFound(`no webhook ${endpointId}`);
+      throw notFound('Webhook not found', `no webhook ${endpointId}`);
     }
   }
 
@@ -160,7 +160,7 @@ export class WebhookService {
     endpointId: string,
     body: unknown,
   ): Promise<WebhookView & { secret: string }> {
-    const { overlapSeconds = DEFAULT_OVERLAP_SECONDS } = parseOrProblem(RotateSecretRequest, body ?? {});
+    const { overlapSeconds = DEFAULT_OVERLAP_SECONDS } = parseInput(RotateSecretRequest, body ?? {});
     const endpoint = await this.mustGet(tenant, endpointId);
     const now = new Date(this.now());
     const secret = generateWebhookSecret();
@@ -174,10 +174,14 @@ export class WebhookService {
       });
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      if (!(await this.deps.endpoints.get(tenant, endpointId))) throw notFound(`no webhook ${endpointId}`);
-      throw ApiProblem.of(409, 'Concurrent change', 'the webhook changed while rotating its secret; retry', {
-        code: 'CONCURRENT_CHANGE',
-      });
+      if (!(await this.deps.endpoints.get(tenant, endpointId)))
+        throw notFound('Webhook not found', `no webhook ${endpointId}`);
+      throw domainError(
+        'conflict',
+        'CONCURRENT_CHANGE',
+        'Concurrent change',
+        'the webhook changed while rotating its secret; retry',
+      );
     }
     return { ...this.view({ ...endpoint, secrets, updatedAt }), secret };
   }
@@ -190,11 +194,11 @@ export class WebhookService {
   ): Promise<{ deliveries: DeliveryView[]; cursor?: string }> {
     const limit = query.limit === undefined ? 20 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw invalid('limit must be an integer from 1 to 100');
+      throw invalidRequest('limit must be an integer from 1 to 100');
     }
     const status = query.status;
     if (status !== undefined && !DELIVERY_STATUSES.some((s) => s === status)) {
-      throw invalid(`status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+      throw invalidRequest(`status must be one of ${DELIVERY_STATUSES.join(', ')}`);
     }
     await this.mustGet(tenant, endpointId);
     try {
@@ -205,7 +209,8 @@ export class WebhookService {
       });
       return { deliveries: page.deliveries.map(deliveryView), cursor: page.cursor };
     } catch (error) {
-      if (error instanceof Error && error.name === 'InvalidCursorError') throw invalid('cursor is not valid');
+      if (error instanceof Error && error.name === 'InvalidCursorError')
+        throw invalidRequest('cursor is not valid');
       throw error;
     }
   }
@@ -217,15 +222,15 @@ export class WebhookService {
   async replay(tenant: string, deliveryId: string): Promise<DeliveryView> {
     const parsed = parseDeliveryId(deliveryId);
     const delivery = parsed ? await this.deps.deliveries.get(tenant, deliveryId) : undefined;
-    if (!parsed || !delivery) throw notFound(`no delivery ${deliveryId}`, 'Delivery not found');
+    if (!parsed || !delivery) throw notFound('Delivery not found', `no delivery ${deliveryId}`);
     const endpoint = await this.deps.endpoints.get(tenant, parsed.endpointId);
-    if (!endpoint) throw notFound(`no delivery ${deliveryId}: its webhook was deleted`, 'Delivery not found');
+    if (!endpoint) throw notFound('Delivery not found', `no delivery ${deliveryId}: its webhook was deleted`);
     if (endpoint.status !== 'ACTIVE') {
-      throw ApiProblem.of(
-        409,
+      throw domainError(
+        'invalid-state',
+        'WEBHOOK_DISABLED',
         'Webhook disabled',
         `webhook ${endpoint.endpointId} is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}`,
-        { code: 'WEBHOOK_DISABLED' },
       );
     }
     let restarted: Delivery | undefined;
@@ -233,11 +238,14 @@ export class WebhookService {
       restarted = await this.deps.deliveries.restart(tenant, deliveryId, new Date(this.now()).toISOString());
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      throw ApiProblem.of(409, 'Delivery in flight', 'an attempt is being made right now; retry shortly', {
-        code: 'DELIVERY_IN_FLIGHT',
-      });
+      throw domainError(
+        'conflict',
+        'DELIVERY_IN_FLIGHT',
+        'Delivery in flight',
+        'an attempt is being made right now; retry shortly',
+      );
     }
-    if (!restarted) throw notFound(`no delivery ${deliveryId}`, 'Delivery not found');
+    if (!restarted) throw notFound('Delivery not found', `no delivery ${deliveryId}`);
     await this.deps.queue.send({ tenant, deliveryId, attempt: 1 });
     return deliveryView(restarted);
   }
@@ -246,7 +254,7 @@ export class WebhookService {
     const endpoint = ENDPOINT_ID.test(endpointId)
       ? await this.deps.endpoints.get(tenant, endpointId)
       : undefined;
-    if (!endpoint) throw notFound(`no webhook ${endpointId}`);
+    if (!endpoint) throw notFound('Webhook not found', `no webhook ${endpointId}`);
     return endpoint;
   }
 
@@ -271,17 +279,19 @@ export class WebhookService {
       return checked.url.href;
     } catch (error) {
       if (!(error instanceof WebhookUrlRefused)) throw error;
-      throw ApiProblem.of(400, 'Invalid webhook URL', error.message, {
-        code: 'INVALID_WEBHOOK_URL',
-        errors: [{ path: 'url', message: error.message }],
+      throw domainError('validation', 'INVALID_WEBHOOK_URL', 'Invalid webhook URL', error.message, {
+        issues: [{ path: 'url', message: error.message }],
       });
     }
   }
 
   private tooMany() {
-    return ApiProblem.of(409, 'Too many webhooks', `a tenant has at most ${this.maxEndpoints} webhooks`, {
-      code: 'WEBHOOK_LIMIT',
-    });
+    return domainError(
+      'limit',
+      'WEBHOOK_LIMIT',
+      'Too many webhooks',
+      `a tenant has at most ${this.maxEndpoints} webhooks`,
+    );
   }
 
   private view(endpoint: WebhookEndpoint): WebhookView {
@@ -313,8 +323,3 @@ function deliveryView(delivery: Delivery): DeliveryView {
   } = delivery;
   return { id: deliveryId, ...rest };
 }
-
-const notFound = (detail: string, title = 'Webhook not found') =>
-  ApiProblem.of(404, title, detail, { code: 'NOT_FOUND' });
-const invalid = (detail: string) =>
-  ApiProblem.of(400, 'Invalid request', detail, { code: 'INVALID_REQUEST' });

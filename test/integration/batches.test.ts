@@ -11,10 +11,11 @@ import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { problemFor } from '../../src/adapters/http/problems.js';
 import type { BatchEvent } from '../../src/core/batch-events.js';
+import { DomainError } from '../../src/core/domain-error.js';
 import type { JobEvent } from '../../src/core/events.js';
 import type { Priority } from '../../src/core/job.js';
-import { ApiProblem } from '../../src/jobs/api-problem.js';
 import { BatchRunner } from '../../src/jobs/batch-runner.js';
 import { BatchService } from '../../src/jobs/batch-service.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
@@ -115,8 +116,8 @@ async function problemOf(promise: Promise<unknown>) {
     () => undefined,
     (e) => e,
   );
-  expect(error).toBeInstanceOf(ApiProblem);
-  return (error as ApiProblem).details;
+  expect(error).toBeInstanceOf(DomainError);
+  return problemFor(error as DomainError).details;
 }
 
 /** What a worker does to a job: claim it, then end it. */

@@ -5,8 +5,9 @@ import { type Emulators, startEmulators } from '../../local/emulators.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { problemFor } from '../../src/adapters/http/problems.js';
+import { DomainError } from '../../src/core/domain-error.js';
 import type { Priority } from '../../src/core/job.js';
-import { ApiProblem } from '../../src/jobs/api-problem.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { PresetService } from '../../src/jobs/preset-service.js';
@@ -65,9 +66,10 @@ describe('JobService: per-tenant admission limit', () => {
     expect(enqueued.map((m) => m.priority)).toEqual(['high', 'high', 'high']);
 
     const refused = await submit('acme').catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(ApiProblem);
-    expect((refused as ApiProblem).details).toMatchObject({ status: 429, code: 'TENANT_LIMIT' });
-    expect((refused as ApiProblem).headers['retry-after']).toBe('30');
+    expect(refused).toBeInstanceOf(DomainError);
+    const { details, headers } = problemFor(refused as DomainError);
+    expect(details).toMatchObject({ status: 429, code: 'TENANT_LIMIT' });
+    expect(headers['retry-after']).toBe('30');
     // Nothing was created or enqueued for the refused request.
     expect(enqueued).toHaveLength(LIMIT);
     expect((await service.list('acme', {})).jobs).toHaveLength(LIMIT);
@@ -97,6 +99,6 @@ describe('JobService: per-tenant admission limit', () => {
     expect(replay).toMatchObject({ created: false, job: { id: first.job.id } });
     // Without the key, the missing source is refused.
     const fresh = await service.submit('replay', body).catch((error: unknown) => error);
-    expect((fresh as ApiProblem).details).toMatchObject({ status: 422, code: 'SOURCE_NOT_FOUND' });
+    expect(problemFor(fresh as DomainError).details).toMatchObject({ status: 422, code: 'SOURCE_NOT_FOUND' });
   });
 });

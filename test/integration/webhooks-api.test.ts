@@ -7,8 +7,9 @@ import {
   DynamoDbWebhookEndpointStore,
 } from '../../src/adapters/aws/dynamodb-webhook-stores.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
+import { problemFor } from '../../src/adapters/http/problems.js';
+import { DomainError } from '../../src/core/domain-error.js';
 import { EVENT_TYPES } from '../../src/core/events.js';
-import { ApiProblem } from '../../src/jobs/api-problem.js';
 import type { ApiKeyAuthenticator } from '../../src/jobs/auth.js';
 import type { JobService } from '../../src/jobs/job-service.js';
 import type { PresetService } from '../../src/jobs/preset-service.js';
@@ -54,15 +55,15 @@ function service(options: { stage?: string; maxEndpointsPerTenant?: number } = {
   });
 }
 
-/** The ApiProblem a call fails with (fails the test when it does not). */
+/** The problem details a call fails with, as the HTTP edge renders them (fails the test when it does not). */
 async function problemOf(call: Promise<unknown>) {
   try {
     await call;
   } catch (error) {
-    if (error instanceof ApiProblem) return error.details;
+    if (error instanceof DomainError) return problemFor(error).details;
     throw error;
   }
-  throw new Error('expected an ApiProblem');
+  throw new Error('expected a DomainError');
 }
 
 const URL_OK = 'https://hooks.example.com/media';
@@ -167,7 +168,10 @@ describe('WebhookService: endpoints', () => {
     const fulfilled = racing.filter((r) => r.status === 'fulfilled').length;
     for (const r of racing) {
       if (r.status === 'rejected')
-        expect((r.reason as ApiProblem).details).toMatchObject({ status: 409, code: 'WEBHOOK_LIMIT' });
+        expect(problemFor(r.reason as DomainError).details).toMatchObject({
+          status: 409,
+          code: 'WEBHOOK_LIMIT',
+        });
     }
     expect(fulfilled).toBeLessThanOrEqual(2);
     expect((await webhooks.list('capped')).webhooks).toHaveLength(1 + fulfilled);

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type ProblemDetails, problem } from '../../core/errors.js';
-import { ApiProblem } from '../../jobs/api-problem.js';
+import { DomainError, invalidRequest } from '../../core/domain-error.js';
 import type { ApiKeyAuthenticator } from '../../jobs/auth.js';
 import type { BatchService } from '../../jobs/batch-service.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { PresetService } from '../../jobs/preset-service.js';
 import type { SimilarityService } from '../../jobs/similarity-service.js';
 import type { WebhookService } from '../../jobs/webhook-service.js';
+import { type ProblemDetails, problem, problemFor } from './problems.js';
 
 export interface ApiRouterDeps {
   service: JobService;
@@ -105,7 +105,10 @@ export function createApiRouter(deps: ApiRouterDeps) {
       if (!route) return problemResponse(problem(404, 'Not found', `no route ${event.routeKey}`));
       return await route(tenant, event);
     } catch (error) {
-      if (error instanceof ApiProblem) return problemResponse(error.details, error.headers);
+      if (error instanceof DomainError) {
+        const { details, headers } = problemFor(error);
+        return problemResponse(details, headers);
+      }
       deps.onUnexpectedError?.(error);
       return problemResponse(problem(500, 'Internal error', 'the request could not be completed'));
     }
@@ -156,7 +159,7 @@ function jsonBody(event: APIGatewayProxyEventV2): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw ApiProblem.of(400, 'Invalid request', 'the body is not valid JSON', { code: 'INVALID_REQUEST' });
+    throw invalidRequest('the body is not valid JSON');
   }
 }
 
