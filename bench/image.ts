@@ -1,9 +1,9 @@
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import type { OutputSpec } from '../src/core/job.js';
-import { PRESETS } from '../src/core/presets.js';
 import { processImage } from '../src/media/image/pipeline.js';
 import { FAIL_ON } from '../src/media/image/safety.js';
 import { DEFAULT_BACKGROUND, effortFor, qualityFor, resizeOptions } from '../src/media/image/specs.js';
+import { PRESETS } from '../src/presets/presets.js';
 import { readFixture } from '../test/support/fixtures.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 6);

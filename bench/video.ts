@@ -8,7 +8,7 @@ import { startEmulators } from '../local/emulators.js';
 import { DynamoDbJobStore } from '../src/adapters/aws/dynamodb-job-store.js';
 import { S3ObjectStore } from '../src/adapters/aws/s3-object-store.js';
 import { JobRequest } from '../src/core/job.js';
-import { runTranscodeJob } from '../src/jobs/transcode-job.js';
+import { runTranscodeJob } from '../src/jobs/video/transcode-job.js';
 import { buildFfmpegJobs, directoriesFor } from '../src/media/video/ffmpeg-args.js';
 import {
   DEFAULT_VIDEO_LIMITS,
@@ -58,7 +58,7 @@ const timeWithCpu = async <T>(work: () => Promise<T>): Promise<[T, number, numbe
  *    encoded by its own ffmpeg process with its own decode (same encoder settings, audio once);
  *  - the transcoder's work outside ffmpeg (probe, plan, measuring outputs, progress handling, moving
  *    files into place) as a share of the ffmpeg time: `transcode` against the same ffmpeg command run bare.
- *  - the whole transcoder task's work (src/jobs/transcode-job.ts, what the Fargate entry runs) against
+ *  - the whole transcoder task's work (src/jobs/video/transcode-job.ts, what the Fargate entry runs) against
  *    s3rver and dynalite on this machine: download, probe, plan, the same ffmpeg command, progress writes,
  *    upload of every segment (most while ffmpeg still encodes); its time beyond bare ffmpeg as a share of
  *    it. Local emulators stand in for S3 and DynamoDB (loopback, in this process: their CPU competes

@@ -4,12 +4,12 @@ import { monotonicFactory } from 'ulid';
 import { startEmulators } from '../local/emulators.js';
 import { DynamoDbDeliveryStore } from '../src/adapters/aws/dynamodb-delivery-store.js';
 import { DynamoDbWebhookEndpointStore } from '../src/adapters/aws/dynamodb-webhook-endpoint-store.js';
-import { dispatchDelivery } from '../src/jobs/webhook-dispatch.js';
-import { WebhookFanout } from '../src/jobs/webhook-fanout.js';
 import type { DeliveryMessage, WebhookEndpoint } from '../src/webhooks/ports.js';
 import { AesGcmSecretCipher, generateWebhookSecret } from '../src/webhooks/secrets.js';
 import { sendWebhook } from '../src/webhooks/sender.js';
 import { signWebhook } from '../src/webhooks/signing.js';
+import { dispatchDelivery } from '../src/webhooks/webhook-dispatch.js';
+import { WebhookFanout } from '../src/webhooks/webhook-fanout.js';
 import { createJobsTable } from '../test/support/jobs-table.js';
 import { closeReceivers, receiver, reply } from '../test/support/webhook-receiver.js';
 

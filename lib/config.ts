@@ -45,7 +45,7 @@ export interface StageConfig {
   webhookDispatcher: FunctionSettings & { maxConcurrency: number };
   /** Every minute: republishes job events whose publishing failed (the outbox). */
   outboxSweeper: FunctionSettings;
-  /** The job reconciler (every minute; src/jobs/reconciler.ts). */
+  /** The job reconciler (every minute; src/reconciler/reconciler.ts). */
   reconciler: FunctionSettings;
   /**
    * Batches: the state machine's task function (start, next job, finish + report), the callback that

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../lib/app.js';
 import { DynamoDbJobStore } from '../src/adapters/aws/dynamodb-job-store.js';
 import { LOCAL_STACK_FILE } from '../src/cli/api-client.js';
-import { hashApiKey, issueApiKey } from '../src/jobs/auth.js';
+import { hashApiKey, issueApiKey } from '../src/tenants/api-keys.js';
 import { DATA_LAYOUT, readJsonFile } from './data-dir.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from './runtime.js';
 

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { START_PASS_DETAIL } from '../src/core/reconcile.js';
+import { START_PASS_DETAIL } from '../src/reconciler/schedule.js';
 import { runtimeClients } from './clients.js';
 import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
 import { startEmulators } from './emulators.js';

@@ -14,7 +14,7 @@ import { logger } from '../../lambdas/shared/observability.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { transcodeResultKey } from '../../src/core/keys.js';
 import { loadConfig } from '../../src/jobs/config.js';
-import { removeUploads, runTranscodeJob } from '../../src/jobs/transcode-job.js';
+import { removeUploads, runTranscodeJob } from '../../src/jobs/video/transcode-job.js';
 import { DEFAULT_VIDEO_LIMITS } from '../../src/media/video/index.js';
 
 const Target = z.object({

@@ -25,7 +25,7 @@ const TaskInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('finish'), tenant: z.string(), batchId: z.string() }),
 ]);
 
-/** The batch state machine's tasks; the use cases are in src/jobs/batch-runner.ts. */
+/** The batch state machine's tasks; the use cases are in src/batches/batch-runner.ts. */
 export const handler = middy(async (event: unknown) => {
   const input = TaskInput.parse(event);
   logger.appendKeys({ tenant: input.tenant, batchId: input.batchId });

@@ -9,9 +9,9 @@ import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestra
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
 import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
-import { START_PASS_DETAIL } from '../../src/core/reconcile.js';
 import { loadConfig } from '../../src/jobs/config.js';
-import { reconcile } from '../../src/jobs/reconciler.js';
+import { reconcile } from '../../src/reconciler/reconciler.js';
+import { START_PASS_DETAIL } from '../../src/reconciler/schedule.js';
 import { batchRunner } from '../shared/batches.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';

@@ -3,7 +3,7 @@ import { EventBridgePublisher } from '../../src/adapters/aws/eventbridge-publish
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnTaskCallbacks } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
-import { BatchRunner } from '../../src/jobs/batch-runner.js';
+import { BatchRunner } from '../../src/batches/batch-runner.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
 import { jobStore } from './job-store.js';
 

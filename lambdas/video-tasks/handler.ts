@@ -5,14 +5,14 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { loadConfig } from '../../src/jobs/config.js';
-import { failTranscode, finalizeTranscode, VideoTaskInput } from '../../src/jobs/video-finalize.js';
+import { failTranscode, finalizeTranscode, VideoTaskInput } from '../../src/jobs/video/video-finalize.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics, tracer } from '../shared/observability.js';
 
 const config = loadConfig();
 const deps = { jobs: jobStore(config), objects: new S3ObjectStore(), outputsBucket: config.outputsBucket };
 
-/** The video state machine's Lambda steps (lib/constructs/video.ts); use cases in src/jobs/video-finalize.ts. */
+/** The video state machine's Lambda steps (lib/constructs/video.ts); use cases in src/jobs/video/video-finalize.ts. */
 export const handler = middy(async (event: unknown) => {
   const input = VideoTaskInput.parse(event);
   logger.appendKeys({ tenant: input.tenant, jobId: input.jobId, attempt: input.attempt });

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadConfig } from '../../src/jobs/config.js';
-import { WebhookFanout } from '../../src/jobs/webhook-fanout.js';
+import { WebhookFanout } from '../../src/webhooks/webhook-fanout.js';
 import { logger, metrics } from '../shared/observability.js';
 import { webhookAdapters } from '../shared/webhooks.js';
 

@@ -24,7 +24,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
-import { EVENT_SOURCE } from '../../src/core/events.js';
+import { EVENT_SOURCE } from '../../src/contract/events.js';
 import type { Priority } from '../../src/core/job.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeNag } from '../nag.js';

@@ -5,7 +5,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../src/core/events.js';
+import { EVENT_SOURCE } from '../../src/contract/events.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeBucketGrant } from '../nag.js';
 import { PipelineFunction } from './pipeline-function.js';

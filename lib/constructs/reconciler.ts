@@ -32,7 +32,7 @@ export interface ReconcilerProps {
  * The job table is the truth: every minute a function finds unfinished jobs that nothing drives any more
  * (a failed SQS send after the QUEUED write, a worker that died, a lost S3 event, an ended video execution
  * that did not end its job, an expired upload) and webhook deliveries left PENDING without a message through the `ReconcileDue` sparse index, and drives them
- * again with conditional writes (src/jobs/reconciler.ts).
+ * again with conditional writes (src/reconciler/reconciler.ts).
  */
 export class Reconciler extends Construct {
   readonly fn: PipelineFunction;

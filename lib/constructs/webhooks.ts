@@ -8,7 +8,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../src/core/events.js';
+import { EVENT_SOURCE } from '../../src/contract/events.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/webhooks/retry-policy.js';
 import { type StageConfig, webhookDeliveryVisibilitySeconds } from '../config.js';
 import { acknowledgeNag } from '../nag.js';

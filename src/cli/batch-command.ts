@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import type { BatchView } from '../jobs/batch-view.js';
+import type { BatchView } from '../batches/batch-view.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 
 interface BatchOptions {

@@ -2,8 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ErrorCodes, inputError, toPipelineError } from '../core/errors.js';
 import { MetadataPolicy, type OutputSpec, Outputs } from '../core/job.js';
-import { resolveOutputs } from '../core/presets.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
+import { resolveOutputs } from '../presets/presets.js';
 import { isVideoOrAudio, processVideoFile } from './process-video.js';
 
 export interface ProcessCommandOptions {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EVENT_TYPES } from '../core/events.js';
+import { EVENT_TYPES } from '../contract/events.js';
 import { WebhookReceiver } from '../webhooks/receiver.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 

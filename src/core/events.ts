@@ -7,39 +7,16 @@
  * re-typing a field is a new version (published side by side until consumers have moved).
  */
 import { z } from 'zod';
+import {
+  BatchEventType,
+  EVENT_SCHEMA_VERSION,
+  type EventType,
+  JobEventType,
+  PROGRESS_MILESTONES,
+  type ProgressMilestone,
+} from '../contract/events.js';
 import { ErrorCodes } from './errors.js';
-import { type Job, JobStatus, type OutputRecord } from './job.js';
-
-export const EVENT_SOURCE = 'media-pipeline';
-export const EVENT_SCHEMA_VERSION = '1';
-
-export const JOB_EVENT_TYPES = [
-  'media.job.queued',
-  'media.job.started',
-  'media.job.progress',
-  'media.job.completed',
-  'media.job.failed',
-  'media.job.cancelled',
-  'media.job.retrying',
-] as const;
-export const JobEventType = z.enum(JOB_EVENT_TYPES);
-export type JobEventType = z.infer<typeof JobEventType>;
-
-/** Batch lifecycle events (see core/batch-events.ts for their detail). */
-export const BATCH_EVENT_TYPES = [
-  'media.batch.started',
-  'media.batch.completed',
-  'media.batch.cancelled',
-] as const;
-export const BatchEventType = z.enum(BATCH_EVENT_TYPES);
-export type BatchEventType = z.infer<typeof BatchEventType>;
-
-export const EVENT_TYPES = [...JOB_EVENT_TYPES, ...BATCH_EVENT_TYPES] as const;
-export type EventType = JobEventType | BatchEventType;
-
-/** Progress events are published only when one of these is crossed. */
-export const PROGRESS_MILESTONES = [25, 50, 75] as const;
-export type ProgressMilestone = (typeof PROGRESS_MILESTONES)[number];
+import { type Job, JobStatus, type OutboxEntry, type OutputRecord } from './job.js';
 
 /**
  * The milestone crossed when progress moves from `prev` to `next` (`prev < m <= next`), if any. When one
@@ -130,6 +107,15 @@ export const JobEvent = z
 export type JobEvent = z.infer<typeof JobEvent>;
 
 /**
+ * Any event the pipeline publishes (job events here, batch events in src/batches): a detail type from
+ * EVENT_TYPES and a detail that carries at least its id and time. Publishers need no more than this.
+ */
+export interface PipelineEvent {
+  type: EventType;
+  detail: { eventId: string; occurredAt: string };
+}
+
+/**
  * Deterministic event ids: republishing the same state change (an outbox replay, a retried publish)
  * yields the same id, so the dispatcher's `webhook-id` is stable and receivers can deduplicate on it.
  */
@@ -187,21 +173,6 @@ export function buildJobEvent(type: JobEventType, job: Job, options: BuildJobEve
     detail.error = { code: error.code, message: error.message.slice(0, 1000) };
   }
   return JobEvent.parse({ type, detail });
-}
-
-/**
- * An event recorded on the job item in the same conditional write as the state change it describes
- * (the outbox). The snapshot fields are what the write itself set; fields it did not set are taken
- * from the item image the write returned (or, when a sweeper republishes, the current item).
- */
-export interface OutboxEntry {
-  type: JobEventType;
-  occurredAt: string;
-  status: JobStatus;
-  attempt?: number;
-  stage?: string;
-  progress?: number;
-  milestone?: ProgressMilestone;
 }
 
 /**

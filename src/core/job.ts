@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JobEventType, ProgressMilestone } from '../contract/events.js';
 import type { ErrorCode } from './errors.js';
 import { VideoRequest } from './video-request.js';
 
@@ -320,8 +321,8 @@ export interface Job {
   /** When a worker first claimed it (this attempt series; a retry clears it). */
   startedAt?: string;
   completedAt?: string;
-  /** Events recorded with state changes and not yet published, by outbox key (see core/events.ts). */
-  outbox?: Record<string, import('./events.js').OutboxEntry>;
+  /** Events recorded with state changes and not yet published, by outbox key (see src/core/events.ts). */
+  outbox?: Record<string, OutboxEntry>;
   /** Set while the outbox holds entries: the time of the oldest (the sweeper's index key). */
   outboxAt?: string;
   /** Failed sweeper publishes of this outbox since it was last emptied (parked at the cap). */
@@ -346,3 +347,18 @@ export interface JobBatchLink {
 }
 
 export { TenantId };
+
+/**
+ * An event recorded on the job item in the same conditional write as the state change it describes
+ * (the outbox). The snapshot fields are what the write itself set; fields it did not set are taken
+ * from the item image the write returned (or, when a sweeper republishes, the current item).
+ */
+export interface OutboxEntry {
+  type: JobEventType;
+  occurredAt: string;
+  status: JobStatus;
+  attempt?: number;
+  stage?: string;
+  progress?: number;
+  milestone?: ProgressMilestone;
+}

@@ -1,7 +1,7 @@
 import type { AssetDuplicates, AssetHashes } from '../core/job.js';
-import type { NearDuplicateIndex } from '../core/similarity/near-duplicates.js';
 import { decodeForHashing, hashImage } from '../media/hash/index.js';
 import type { ProcessedImage } from '../media/image/pipeline.js';
+import type { NearDuplicateIndex } from '../similarity/near-duplicates.js';
 
 /**
  * The asset's hashes. They are computed at full resolution on the stored pixel values (as Meta's PDQ

@@ -1,5 +1,5 @@
-import { type EventOutput, eventFromOutbox, type JobEvent, type OutboxEntry } from '../core/events.js';
-import type { Job } from '../core/job.js';
+import { type EventOutput, eventFromOutbox, type JobEvent } from '../core/events.js';
+import type { Job, OutboxEntry } from '../core/job.js';
 import type { EventPublisher, JobOutbox, JobStore, ObjectStore } from '../core/ports.js';
 
 export interface JobEventRelayDeps {

@@ -18,11 +18,11 @@ import {
   type PresignedPost,
   type VideoOrchestrator,
 } from '../core/ports.js';
+import type { PresetService } from '../presets/preset-service.js';
 import { admitTenant, checkIdempotencyKey } from './admission.js';
 import type { PipelineConfig } from './config.js';
 import { type JobView, jobView } from './job-view.js';
-import type { PresetService } from './preset-service.js';
-import { stopTranscode } from './video-cancel.js';
+import { stopTranscode } from './video/video-cancel.js';
 
 export interface JobServiceDeps {
   jobs: JobStore;

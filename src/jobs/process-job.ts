@@ -10,10 +10,10 @@ import {
   type ObjectStore,
   type VideoOrchestrator,
 } from '../core/ports.js';
-import { resolveOutputs } from '../core/presets.js';
-import type { NearDuplicateIndex } from '../core/similarity/near-duplicates.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
 import { SNIFF_BYTES, sniff } from '../media/sniff.js';
+import { resolveOutputs } from '../presets/presets.js';
+import type { NearDuplicateIndex } from '../similarity/near-duplicates.js';
 import { findDuplicates, hashAsset, indexAsset } from './asset-hashes.js';
 import { startHeartbeat } from './lease-heartbeat.js';
 

@@ -5,7 +5,8 @@
  * Delivery ids are derived, not random: `dlv_{endpointId}_{eventId}`. One event reaches one endpoint at
  * most once as a delivery record (a conditional create), however often the event is published.
  */
-import type { EventType } from '../core/events.js';
+
+import type { EventType } from '../contract/events.js';
 import type { EndpointSecret } from './signing.js';
 
 export type EndpointStatus = 'ACTIVE' | 'DISABLED';

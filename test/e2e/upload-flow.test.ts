@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { createApiKeyCommand, revokeApiKeyCommand } from '../../src/cli/commands.js';
-import { hashApiKey } from '../../src/jobs/auth.js';
+import { hashApiKey } from '../../src/tenants/api-keys.js';
 import { fixturePath, readFixture } from '../support/fixtures.js';
 import { type JobBody, localS3, pipelineClient } from '../support/pipeline-client.js';
 

@@ -297,7 +297,7 @@ describe('MediaPipeline stack (dev)', () => {
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
-        // Unfinished jobs by when the reconciler should look at them (src/core/reconcile.ts).
+        // Unfinished jobs by when the reconciler should look at them (src/reconciler/schedule.ts).
         IndexName: 'ReconcileDue',
         KeySchema: [
           { AttributeName: 'reconcileShard', KeyType: 'HASH' },

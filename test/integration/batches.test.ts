@@ -12,14 +12,14 @@ import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { problemFor } from '../../src/adapters/http/problems.js';
-import type { BatchEvent } from '../../src/core/batch-events.js';
+import type { BatchEvent } from '../../src/batches/batch-events.js';
+import { BatchRunner } from '../../src/batches/batch-runner.js';
+import { BatchService } from '../../src/batches/batch-service.js';
 import { DomainError } from '../../src/core/domain-error.js';
 import type { JobEvent } from '../../src/core/events.js';
 import type { Priority } from '../../src/core/job.js';
-import { BatchRunner } from '../../src/jobs/batch-runner.js';
-import { BatchService } from '../../src/jobs/batch-service.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
-import { PresetService } from '../../src/jobs/preset-service.js';
+import { PresetService } from '../../src/presets/preset-service.js';
 import { createJobsTable } from '../support/jobs-table.js';
 
 const TABLE = 'batches-test';
@@ -87,7 +87,7 @@ beforeAll(async () => {
         return true;
       },
     },
-    events: { publish: async (published) => void events.push(...published) },
+    events: { publish: async (published) => void events.push(...(published as typeof events)) },
   });
 });
 

@@ -10,7 +10,7 @@ import { DomainError } from '../../src/core/domain-error.js';
 import type { Priority } from '../../src/core/job.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
-import { PresetService } from '../../src/jobs/preset-service.js';
+import { PresetService } from '../../src/presets/preset-service.js';
 import { createJobsTable } from '../support/jobs-table.js';
 
 // The use cases over the real adapters (dynalite, s3rver); only the queue is an in-memory port.

@@ -7,12 +7,13 @@ import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcile-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
-import type { Batch, BatchStatus } from '../../src/core/batch.js';
-import type { BatchOrchestrator, ExecutionStatus } from '../../src/core/ports.js';
-import { RECONCILE_DELAYS } from '../../src/core/reconcile.js';
-import { BatchRunner } from '../../src/jobs/batch-runner.js';
-import { MAX_BATCH_RUNS, reconcileBatch } from '../../src/jobs/reconcile-batch.js';
-import { type ReconcilerDeps, reconcile } from '../../src/jobs/reconciler.js';
+import type { Batch, BatchStatus } from '../../src/batches/batch.js';
+import { BatchRunner } from '../../src/batches/batch-runner.js';
+import type { BatchOrchestrator } from '../../src/batches/ports.js';
+import type { ExecutionStatus } from '../../src/core/ports.js';
+import { MAX_BATCH_RUNS, reconcileBatch } from '../../src/reconciler/reconcile-batch.js';
+import { type ReconcilerDeps, reconcile } from '../../src/reconciler/reconciler.js';
+import { RECONCILE_DELAYS } from '../../src/reconciler/schedule.js';
 import { createJobsTable } from '../support/jobs-table.js';
 
 // The batch rule over the real stores on dynalite (and s3rver for the report of a batch it gives up on);

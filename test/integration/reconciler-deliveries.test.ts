@@ -9,8 +9,8 @@ import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcil
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
-import { RECONCILE_DELAYS } from '../../src/core/reconcile.js';
-import { type ReconcilerDeps, reconcile, reconcileDelivery } from '../../src/jobs/reconciler.js';
+import { type ReconcilerDeps, reconcile, reconcileDelivery } from '../../src/reconciler/reconciler.js';
+import { RECONCILE_DELAYS } from '../../src/reconciler/schedule.js';
 import {
   type Delivery,
   type DeliveryAttempt,

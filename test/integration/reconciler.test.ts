@@ -12,11 +12,11 @@ import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import type { Job, Priority } from '../../src/core/job.js';
 import { outputKey, uploadKey } from '../../src/core/keys.js';
 import type { VideoOrchestrator } from '../../src/core/ports.js';
-import { RECONCILE_DELAYS, RECONCILE_SHARDS } from '../../src/core/reconcile.js';
 import type { PipelineConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
-import { PresetService } from '../../src/jobs/preset-service.js';
-import { type ReconcilerDeps, reconcile } from '../../src/jobs/reconciler.js';
+import { PresetService } from '../../src/presets/preset-service.js';
+import { type ReconcilerDeps, reconcile } from '../../src/reconciler/reconciler.js';
+import { RECONCILE_DELAYS, RECONCILE_SHARDS } from '../../src/reconciler/schedule.js';
 import { createJobsTable } from '../support/jobs-table.js';
 
 // Every reconciler rule over the real adapters: dynalite (the ReconcileDue index), s3rver, fauxqs.

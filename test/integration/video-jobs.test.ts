@@ -22,8 +22,12 @@ import {
   runTranscodeJob,
   type TranscodeJobDeps,
   type TranscodeResultDocument,
-} from '../../src/jobs/transcode-job.js';
-import { failTranscode, finalizeTranscode, type VideoFinalizeDeps } from '../../src/jobs/video-finalize.js';
+} from '../../src/jobs/video/transcode-job.js';
+import {
+  failTranscode,
+  finalizeTranscode,
+  type VideoFinalizeDeps,
+} from '../../src/jobs/video/video-finalize.js';
 import { DEFAULT_VIDEO_LIMITS } from '../../src/media/video/index.js';
 import { ffprobePath, runTool } from '../../src/media/video/tools.js';
 import { createJobsTable } from '../support/jobs-table.js';

@@ -10,12 +10,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Emulators, startEmulators } from '../../local/emulators.js';
 import { DynamoDbDeliveryStore } from '../../src/adapters/aws/dynamodb-delivery-store.js';
 import { DynamoDbWebhookEndpointStore } from '../../src/adapters/aws/dynamodb-webhook-endpoint-store.js';
-import { type DispatchDeps, dispatchDelivery } from '../../src/jobs/webhook-dispatch.js';
-import { WebhookFanout } from '../../src/jobs/webhook-fanout.js';
 import type { DeliveryMessage, WebhookEndpoint } from '../../src/webhooks/ports.js';
 import { AesGcmSecretCipher, generateWebhookSecret } from '../../src/webhooks/secrets.js';
 import { sendWebhook } from '../../src/webhooks/sender.js';
 import { rotateSecrets } from '../../src/webhooks/signing.js';
+import { type DispatchDeps, dispatchDelivery } from '../../src/webhooks/webhook-dispatch.js';
+import { WebhookFanout } from '../../src/webhooks/webhook-fanout.js';
 import { createJobsTable } from '../support/jobs-table.js';
 import { testBytes } from '../support/seed.js';
 import { closeReceivers, type Receiver, receiver, reply } from '../support/webhook-receiver.js';

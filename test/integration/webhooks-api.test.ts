@@ -8,15 +8,15 @@ import {
 } from '../../src/adapters/aws/dynamodb-webhook-stores.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { problemFor } from '../../src/adapters/http/problems.js';
+import { EVENT_TYPES } from '../../src/contract/events.js';
 import { DomainError } from '../../src/core/domain-error.js';
-import { EVENT_TYPES } from '../../src/core/events.js';
-import type { ApiKeyAuthenticator } from '../../src/jobs/auth.js';
 import type { JobService } from '../../src/jobs/job-service.js';
-import type { PresetService } from '../../src/jobs/preset-service.js';
-import { MAX_ACTIVE_SECRETS, WebhookService } from '../../src/jobs/webhook-service.js';
+import type { PresetService } from '../../src/presets/preset-service.js';
+import type { ApiKeyAuthenticator } from '../../src/tenants/api-keys.js';
 import { type DeliveryMessage, deliveryIdFor } from '../../src/webhooks/ports.js';
 import { AesGcmSecretCipher } from '../../src/webhooks/secrets.js';
 import { activeSecrets } from '../../src/webhooks/signing.js';
+import { MAX_ACTIVE_SECRETS, WebhookService } from '../../src/webhooks/webhook-service.js';
 import { createJobsTable } from '../support/jobs-table.js';
 import { testBytes } from '../support/seed.js';
 

@@ -5,7 +5,7 @@ import {
   countJobs,
   estimateSecondsLeft,
   planLevels,
-} from '../../src/core/batch.js';
+} from '../../src/batches/batch.js';
 
 const job = (ref: string, dependsOn?: string[]) => ({ ref, dependsOn });
 

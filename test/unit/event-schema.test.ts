@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BatchEventDetail } from '../../src/core/batch-events.js';
-import {
-  BATCH_EVENT_TYPES,
-  EVENT_SCHEMA_VERSION,
-  JOB_EVENT_TYPES,
-  JobEventDetail,
-} from '../../src/core/events.js';
+import { BatchEventDetail } from '../../src/batches/batch-events.js';
+import { BATCH_EVENT_TYPES, EVENT_SCHEMA_VERSION, JOB_EVENT_TYPES } from '../../src/contract/events.js';
+import { JobEventDetail } from '../../src/core/events.js';
 
 /**
  * The published JSON Schema of the job event detail (docs/schemas/), generated from the zod schema the

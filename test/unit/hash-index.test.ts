@@ -5,9 +5,9 @@ import {
   hammingHex,
   hashChunks,
   normalizeHash256,
-} from '../../src/core/similarity/hash256.js';
-import { InMemoryHashIndexStore } from '../../src/core/similarity/in-memory-hash-index.js';
-import { InvalidQueryError, NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
+} from '../../src/similarity/hash256.js';
+import { InMemoryHashIndexStore } from '../../src/similarity/in-memory-hash-index.js';
+import { InvalidQueryError, NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
 import { randomHash, seededRandom } from '../support/random-hashes.js';
 
 const toBits = (hex: string) =>

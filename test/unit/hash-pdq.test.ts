@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { hammingHex } from '../../src/core/similarity/hash256.js';
-import { MIN_MATCH_QUALITY } from '../../src/core/similarity/near-duplicates.js';
 import {
   DIHEDRAL_NAMES,
   type Dihedral,
@@ -14,6 +12,8 @@ import {
   ZERO_PDQ,
 } from '../../src/media/hash/pdq.js';
 import { decodeForHashing, type RawImage } from '../../src/media/hash/raw-image.js';
+import { hammingHex } from '../../src/similarity/hash256.js';
+import { MIN_MATCH_QUALITY } from '../../src/similarity/near-duplicates.js';
 import { FIXTURE_IMAGES, fixturePath } from '../support/fixtures.js';
 
 type Pipeline = ReturnType<typeof sharp>;

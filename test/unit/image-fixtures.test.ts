@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { OutputSpec } from '../../src/core/job.js';
-import { PRESETS } from '../../src/core/presets.js';
 import { processImage } from '../../src/media/image/pipeline.js';
 import { classifyError, configureDecoders } from '../../src/media/image/safety.js';
+import { PRESETS } from '../../src/presets/presets.js';
 import { readFixture } from '../support/fixtures.js';
 import { flatPngBomb } from '../support/png-bomb.js';
 

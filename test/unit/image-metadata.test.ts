@@ -2,10 +2,10 @@ import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio, thumbHashToAverageRGBA } from 'thumbhash';
 import { describe, expect, it } from 'vitest';
 import type { MetadataPolicy, OutputSpec } from '../../src/core/job.js';
-import { PRESETS } from '../../src/core/presets.js';
 import { parseExif } from '../../src/media/image/exif.js';
 import { iccDescription } from '../../src/media/image/metadata.js';
 import { processImage } from '../../src/media/image/pipeline.js';
+import { PRESETS } from '../../src/presets/presets.js';
 import { readFixture } from '../support/fixtures.js';
 
 const ALL_FORMATS: OutputSpec[] = [

@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { OutputSpec, Outputs, PresetName } from '../../src/core/job.js';
-import { PRESETS } from '../../src/core/presets.js';
 import { processImage } from '../../src/media/image/pipeline.js';
 import { QUALITY } from '../../src/media/image/specs.js';
+import { PRESETS } from '../../src/presets/presets.js';
 import { readFixture } from '../support/fixtures.js';
 
 const issuesOf = (value: unknown) => {

@@ -7,7 +7,7 @@ import {
   UploadRequest,
 } from '../../src/core/job.js';
 import { isUnderTenant, outputKey, parseUploadKey, uploadKey } from '../../src/core/keys.js';
-import { resolveOutputs } from '../../src/core/presets.js';
+import { resolveOutputs } from '../../src/presets/presets.js';
 
 describe('job state machine', () => {
   it('never leaves a terminal state except by retry to QUEUED', () => {

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
-import { InMemoryHashIndexStore } from '../../src/core/similarity/in-memory-hash-index.js';
-import { NearDuplicateIndex } from '../../src/core/similarity/near-duplicates.js';
-import type { ApiKeyAuthenticator } from '../../src/jobs/auth.js';
 import type { JobService } from '../../src/jobs/job-service.js';
-import type { PresetService } from '../../src/jobs/preset-service.js';
-import { SimilarityService } from '../../src/jobs/similarity-service.js';
+import type { PresetService } from '../../src/presets/preset-service.js';
+import { InMemoryHashIndexStore } from '../../src/similarity/in-memory-hash-index.js';
+import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
+import { SimilarityService } from '../../src/similarity/similarity-service.js';
+import type { ApiKeyAuthenticator } from '../../src/tenants/api-keys.js';
 
 // Not an adapter test: the router and the use case over the in-memory index; auth is stubbed.
 const BASE = 'f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22';

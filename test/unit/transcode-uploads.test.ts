@@ -1,5 +1,5 @@
 /**
- * The transcoder's uploader (src/jobs/transcode-uploads.ts) with an in-memory object store: not an
+ * The transcoder's uploader (src/jobs/video/transcode-uploads.ts) with an in-memory object store: not an
  * adapter test (the S3 path is covered in test/integration/video-jobs.test.ts), but its ordering rules.
  */
 import { mkdir, mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoOutputKey } from '../../src/core/keys.js';
-import { outputUploader } from '../../src/jobs/transcode-uploads.js';
+import { outputUploader } from '../../src/jobs/video/transcode-uploads.js';
 
 const TARGET = { tenant: 'acme', jobId: 'job-1' };
 let dir: string;

@@ -1,12 +1,7 @@
 /** The versioned job-event schema (src/core/events.ts) and its progress milestones. */
 import { describe, expect, it } from 'vitest';
-import {
-  buildJobEvent,
-  EVENT_TYPES,
-  JobEvent,
-  jobEventId,
-  progressMilestone,
-} from '../../src/core/events.js';
+import { EVENT_TYPES } from '../../src/contract/events.js';
+import { buildJobEvent, JobEvent, jobEventId, progressMilestone } from '../../src/core/events.js';
 import type { Job } from '../../src/core/job.js';
 
 const job = (over: Partial<Job> = {}): Job => ({

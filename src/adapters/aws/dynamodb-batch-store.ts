@@ -7,10 +7,11 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Batch, BatchStatus } from '../../core/batch.js';
+import type { Batch, BatchStatus } from '../../batches/batch.js';
+import type { BatchStore } from '../../batches/ports.js';
 import type { Job } from '../../core/job.js';
-import { type BatchStore, ConditionFailedError, type ListPage } from '../../core/ports.js';
-import { batchReconcileAt, reconcileShard } from '../../core/reconcile.js';
+import { ConditionFailedError, type ListPage } from '../../core/ports.js';
+import { batchReconcileAt, reconcileShard } from '../../reconciler/schedule.js';
 import { documentClientOrDefault } from './clients.js';
 import { itemToJob, jobItem } from './dynamodb-job-store.js';
 import { decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';

@@ -1,4 +1,4 @@
-import { deliveryReconcileAt, reconcileShard } from '../../core/reconcile.js';
+import { deliveryReconcileAt, reconcileShard } from '../../reconciler/schedule.js';
 import type { Delivery, DeliveryAttempt } from '../../webhooks/ports.js';
 import { RECONCILE_INDEX } from './jobs-table-layout.js';
 

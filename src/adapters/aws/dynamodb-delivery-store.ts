@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../../core/ports.js';
-import { deliveryReconcileAt, reconcileShard } from '../../core/reconcile.js';
+import { deliveryReconcileAt, reconcileShard } from '../../reconciler/schedule.js';
 import {
   type Delivery,
   type DeliveryAttempt,

@@ -6,8 +6,8 @@ import {
   GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ChunkProbe, chunkHex, hashChunks } from '../../core/similarity/hash256.js';
-import type { HashIndexStore, IndexedHash } from '../../core/similarity/near-duplicates.js';
+import { type ChunkProbe, chunkHex, hashChunks } from '../../similarity/hash256.js';
+import type { HashIndexStore, IndexedHash } from '../../similarity/near-duplicates.js';
 import { documentClientOrDefault } from './clients.js';
 import { JOBS_TABLE_KEYS } from './jobs-table-layout.js';
 

@@ -12,16 +12,16 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { creationEntry, eventTypeForTransition, type OutboxEntry, outboxKey } from '../../core/events.js';
-import { ALLOWED_FROM, type Job, JobStatus } from '../../core/job.js';
+import { creationEntry, eventTypeForTransition, outboxKey } from '../../core/events.js';
+import { ALLOWED_FROM, type Job, JobStatus, type OutboxEntry } from '../../core/job.js';
 import {
-  type ApiKeyStore,
   ConditionFailedError,
   type JobStore,
   type ListPage,
   type ProgressOptions,
   type TransitionOptions,
 } from '../../core/ports.js';
+import type { ApiKeyStore } from '../../tenants/ports.js';
 import { documentClientOrDefault } from './clients.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './dynamodb-list-cursor.js';
 import {

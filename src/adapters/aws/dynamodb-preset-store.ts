@@ -7,7 +7,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { OutputSpec } from '../../core/job.js';
-import type { PresetStore } from '../../core/ports.js';
+import type { PresetStore } from '../../presets/ports.js';
 import { documentClientOrDefault } from './clients.js';
 
 const PRESET_PREFIX = 'PRESET#';

@@ -7,7 +7,7 @@ import {
   type DueRead,
   RECONCILE_SHARDS,
   type ReconcileIndex,
-} from '../../core/reconcile.js';
+} from '../../reconciler/schedule.js';
 import { documentClientOrDefault } from './clients.js';
 import { batchIdOfSk, batchKey, itemToBatch } from './dynamodb-batch-store.js';
 import { toDelivery } from './dynamodb-delivery-item.js';

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { BatchEvent } from '../../core/batch-events.js';
-import { EVENT_SOURCE, type JobEvent } from '../../core/events.js';
+import type { BatchEvent } from '../../batches/batch-events.js';
+import { EVENT_SOURCE } from '../../contract/events.js';
+import type { JobEvent } from '../../core/events.js';
 import type { EventPublisher } from '../../core/ports.js';
 
 export interface EventBridgePublisherOptions {

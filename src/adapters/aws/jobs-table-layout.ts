@@ -50,7 +50,7 @@ export const batchIndexKey = (tenant: string, batchId: string) => `${tenant}#${b
 /**
  * Sparse index of unfinished jobs by when the reconciler should look at them (keys only):
  * `reconcileShard` (one of RECONCILE_SHARDS, from the job id) and `reconcileAt` (epoch ms) are set by
- * every write that leaves a job unfinished and removed by the terminal one (see core/reconcile.ts), so
+ * every write that leaves a job unfinished and removed by the terminal one (see src/reconciler/schedule.ts), so
  * a reconciler pass queries `reconcileAt <= now` per shard and an idle table answers with nothing.
  */
 export const RECONCILE_INDEX = {

@@ -1,5 +1,5 @@
 import type { Job } from '../../core/job.js';
-import { type ReconcileInput, reconcileAtFor, reconcileShard } from '../../core/reconcile.js';
+import { type ReconcileInput, reconcileAtFor, reconcileShard } from '../../reconciler/schedule.js';
 import { RECONCILE_INDEX } from './jobs-table-layout.js';
 
 /** The reconcile index attributes of a job item written whole (create, batch creation). */

@@ -6,7 +6,8 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { BatchOrchestrator, ExecutionStatus, TaskCallbacks } from '../../core/ports.js';
+import type { BatchOrchestrator, TaskCallbacks } from '../../batches/ports.js';
+import type { ExecutionStatus } from '../../core/ports.js';
 import { executionStatus } from './sfn-execution-status.js';
 
 export interface SfnBatchOrchestratorOptions {

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { BatchService } from '../../batches/batch-service.js';
 import { DomainError, invalidRequest } from '../../core/domain-error.js';
-import type { ApiKeyAuthenticator } from '../../jobs/auth.js';
-import type { BatchService } from '../../jobs/batch-service.js';
 import type { JobService } from '../../jobs/job-service.js';
-import type { PresetService } from '../../jobs/preset-service.js';
-import type { SimilarityService } from '../../jobs/similarity-service.js';
-import type { WebhookService } from '../../jobs/webhook-service.js';
+import type { PresetService } from '../../presets/preset-service.js';
+import type { SimilarityService } from '../../similarity/similarity-service.js';
+import type { ApiKeyAuthenticator } from '../../tenants/api-keys.js';
+import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { type ProblemDetails, problem, problemFor } from './problems.js';
 
 export interface ApiRouterDeps {

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../../local/emulators.js';
 import { DynamoDbHashIndex } from '../../../src/adapters/aws/dynamodb-hash-index.js';
-import { hammingHex } from '../../../src/core/similarity/hash256.js';
-import { InMemoryHashIndexStore } from '../../../src/core/similarity/in-memory-hash-index.js';
-import { NearDuplicateIndex } from '../../../src/core/similarity/near-duplicates.js';
+import { hammingHex } from '../../../src/similarity/hash256.js';
+import { InMemoryHashIndexStore } from '../../../src/similarity/in-memory-hash-index.js';
+import { NearDuplicateIndex } from '../../../src/similarity/near-duplicates.js';
 import { createJobsTable } from '../../support/jobs-table.js';
 import { flipRandomBits, randomHash, seededRandom } from '../../support/random-hashes.js';
 

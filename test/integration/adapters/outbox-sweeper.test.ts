@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../../local/emulators.js';
 import { DynamoDbJobStore } from '../../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbOutbox } from '../../../src/adapters/aws/dynamodb-outbox.js';
+import type { JobEvent, PipelineEvent } from '../../../src/core/events.js';
 import { type Job, JobRequest } from '../../../src/core/job.js';
 import type { EventPublisher } from '../../../src/core/ports.js';
 import { JobEventRelay, OUTBOX_MAX_FAILURES } from '../../../src/jobs/job-events.js';
@@ -38,8 +39,7 @@ afterAll(async () => {
 function selectivePublisher(poisoned: Set<string>) {
   const published = new Set<string>();
   const tries = new Map<string, number>();
-  const jobOf = (event: Parameters<EventPublisher['publish']>[0][number]) =>
-    'job' in event.detail ? event.detail.job.id : '';
+  const jobOf = (event: PipelineEvent) => (event as JobEvent).detail.job?.id ?? '';
   const publisher: EventPublisher = {
     async publish(events) {
       for (const event of events) {

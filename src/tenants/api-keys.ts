@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { TenantId } from '../core/job.js';
-import type { ApiKeyStore } from '../core/ports.js';
+import type { ApiKeyStore } from './ports.js';
 
 export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
 

@@ -1,8 +1,8 @@
 import { ZodError, z } from 'zod';
 import { domainError, invalidRequest, notFound, parseInput } from '../core/domain-error.js';
 import { OutputSpecList, type Outputs, PresetRef } from '../core/job.js';
-import type { PresetStore } from '../core/ports.js';
-import { applyOverrides, isBuiltInPreset, PRESETS } from '../core/presets.js';
+import type { PresetStore } from './ports.js';
+import { applyOverrides, isBuiltInPreset, PRESETS } from './presets.js';
 
 const SavePresetRequest = z.object({ outputs: OutputSpecList }).strict();
 

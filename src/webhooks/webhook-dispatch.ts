@@ -6,10 +6,10 @@ import type {
   DeliveryStore,
   WebhookEndpoint,
   WebhookEndpointStore,
-} from '../webhooks/ports.js';
-import { type AttemptOutcome, decideNext, type RetryPolicyOptions } from '../webhooks/retry-policy.js';
-import type { Resolver, SendResult } from '../webhooks/sender.js';
-import { activeSecrets, signWebhook } from '../webhooks/signing.js';
+} from './ports.js';
+import { type AttemptOutcome, decideNext, type RetryPolicyOptions } from './retry-policy.js';
+import type { Resolver, SendResult } from './sender.js';
+import { activeSecrets, signWebhook } from './signing.js';
 
 export type Sender = (
   url: string,

@@ -1,17 +1,16 @@
-import { type Batch, countJobs } from '../core/batch.js';
-import { type BatchEvent, batchEventId } from '../core/batch-events.js';
-import type { BatchEventType } from '../core/events.js';
+import type { BatchEventType } from '../contract/events.js';
 import { isTerminal, type Job, type JobStatus } from '../core/job.js';
 import {
-  type BatchStore,
   ConditionFailedError,
   type EventPublisher,
   type JobQueue,
   type JobStore,
   type ObjectStore,
-  type TaskCallbacks,
 } from '../core/ports.js';
+import { type Batch, countJobs } from './batch.js';
+import { type BatchEvent, batchEventId } from './batch-events.js';
 import { buildBatchReport } from './batch-report.js';
+import type { BatchStore, TaskCallbacks } from './ports.js';
 
 /**
  * The batch state machine's tasks (lambdas/batch-tasks) and the callback that frees a slot when its

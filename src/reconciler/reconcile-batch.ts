@@ -1,13 +1,14 @@
-import type { Batch } from '../core/batch.js';
-import { type BatchOrchestrator, type BatchStore, ConditionFailedError } from '../core/ports.js';
+import type { Batch } from '../batches/batch.js';
+import type { BatchRunner } from '../batches/batch-runner.js';
+import type { BatchOrchestrator, BatchStore } from '../batches/ports.js';
+import { ConditionFailedError } from '../core/ports.js';
 import {
   type DueBatch,
   nextReconcileAt,
   RECONCILE_DELAYS,
   type ReconcileDelays,
   type ReconcileIndex,
-} from '../core/reconcile.js';
-import type { BatchRunner } from './batch-runner.js';
+} from './schedule.js';
 
 /** What the batch rule drives batches with (absent: batches are only postponed). */
 export interface BatchReconcileDeps {

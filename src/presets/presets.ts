@@ -1,4 +1,4 @@
-import { type OutputOverrides, OutputSpec, type Outputs, type PresetName } from './job.js';
+import { type OutputOverrides, OutputSpec, type Outputs, type PresetName } from '../core/job.js';
 
 /**
  * Built-in presets (table with sizes and intent in docs/images.md). Output names are part of the

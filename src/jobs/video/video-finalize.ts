@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { type ErrorCode, ErrorCodes } from '../core/errors.js';
-import { isTerminal, type Job } from '../core/job.js';
-import { jobOutputsPrefix, transcodeResultKey } from '../core/keys.js';
-import { ConditionFailedError, type JobStore, type ObjectStore } from '../core/ports.js';
+import { type ErrorCode, ErrorCodes } from '../../core/errors.js';
+import { isTerminal, type Job } from '../../core/job.js';
+import { jobOutputsPrefix, transcodeResultKey } from '../../core/keys.js';
+import { ConditionFailedError, type JobStore, type ObjectStore } from '../../core/ports.js';
 import type { TranscodeResultDocument } from './transcode-job.js';
 
 export interface VideoFinalizeDeps {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JobRequest, type JobStatus, Priority } from './job.js';
+import { JobRequest, type JobStatus, Priority } from '../core/job.js';
 
 export const MAX_BATCH_JOBS = 10_000;
 

@@ -1,6 +1,6 @@
-import type { Job } from '../core/job.js';
-import { jobOutputsPrefix } from '../core/keys.js';
-import type { ObjectStore, VideoOrchestrator } from '../core/ports.js';
+import type { Job } from '../../core/job.js';
+import { jobOutputsPrefix } from '../../core/keys.js';
+import type { ObjectStore, VideoOrchestrator } from '../../core/ports.js';
 
 export interface TranscodeStopDeps {
   video?: VideoOrchestrator;

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { videoOutputKey } from '../core/keys.js';
-import type { ObjectStore } from '../core/ports.js';
-import type { FinishedSegment } from '../media/video/segment-watch.js';
+import { videoOutputKey } from '../../core/keys.js';
+import type { ObjectStore } from '../../core/ports.js';
+import type { FinishedSegment } from '../../media/video/segment-watch.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',

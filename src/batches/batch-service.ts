@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import { type Batch, BatchPlanError, BatchRequest, batchJobId, planLevels } from '../core/batch.js';
 import {
   domainError,
   idempotencyKeyReused,
@@ -12,21 +11,21 @@ import {
 import type { Job, Outputs } from '../core/job.js';
 import { isUnderTenant } from '../core/keys.js';
 import {
-  type BatchOrchestrator,
-  type BatchStore,
   ConditionFailedError,
   type JobQueue,
   type JobStore,
   type ObjectStore,
   type VideoOrchestrator,
 } from '../core/ports.js';
-import { admitTenant, checkIdempotencyKey } from './admission.js';
+import { admitTenant, checkIdempotencyKey } from '../jobs/admission.js';
+import type { PipelineConfig } from '../jobs/config.js';
+import { canonicalJson } from '../jobs/job-service.js';
+import { jobView } from '../jobs/job-view.js';
+import { stopTranscode } from '../jobs/video/video-cancel.js';
+import type { PresetService } from '../presets/preset-service.js';
+import { type Batch, BatchPlanError, BatchRequest, batchJobId, planLevels } from './batch.js';
 import { batchView } from './batch-view.js';
-import type { PipelineConfig } from './config.js';
-import { canonicalJson } from './job-service.js';
-import { jobView } from './job-view.js';
-import type { PresetService } from './preset-service.js';
-import { stopTranscode } from './video-cancel.js';
+import type { BatchOrchestrator, BatchStore } from './ports.js';
 
 export interface BatchServiceDeps {
   batches: BatchStore;

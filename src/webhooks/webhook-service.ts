@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { EVENT_TYPES, type EventType } from '../contract/events.js';
 import { domainError, invalidRequest, notFound, parseInput } from '../core/domain-error.js';
-import { EVENT_TYPES, type EventType } from '../core/events.js';
 import { ConditionFailedError } from '../core/ports.js';
-import { checkWebhookUrl, type Stage, vetAddresses, WebhookUrlRefused } from '../webhooks/address-policy.js';
+import { checkWebhookUrl, type Stage, vetAddresses, WebhookUrlRefused } from './address-policy.js';
 import {
   type Delivery,
   type DeliveryQueue,
@@ -13,9 +13,9 @@ import {
   parseDeliveryId,
   type WebhookEndpoint,
   type WebhookEndpointStore,
-} from '../webhooks/ports.js';
-import { generateWebhookSecret } from '../webhooks/secrets.js';
-import { activeSecrets, type EndpointSecret, rotateSecrets } from '../webhooks/signing.js';
+} from './ports.js';
+import { generateWebhookSecret } from './secrets.js';
+import { activeSecrets, type EndpointSecret, rotateSecrets } from './signing.js';
 
 export const MAX_ENDPOINTS_PER_TENANT = 20;
 /** Secrets that may sign at once (the new one and overlapping old ones); older ones are dropped. */

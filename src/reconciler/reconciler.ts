@@ -8,6 +8,8 @@ import {
   type ObjectStore,
   type VideoOrchestrator,
 } from '../core/ports.js';
+import type { DeliveryQueue } from '../webhooks/ports.js';
+import { type BatchAction, type BatchReconcileDeps, reconcileBatch } from './reconcile-batch.js';
 import {
   type DueDelivery,
   type DueEntry,
@@ -17,9 +19,7 @@ import {
   RECONCILE_DELAYS,
   type ReconcileDelays,
   type ReconcileIndex,
-} from '../core/reconcile.js';
-import type { DeliveryQueue } from '../webhooks/ports.js';
-import { type BatchAction, type BatchReconcileDeps, reconcileBatch } from './reconcile-batch.js';
+} from './schedule.js';
 
 export interface ReconcilerDeps {
   index: ReconcileIndex;

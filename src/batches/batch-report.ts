@@ -1,6 +1,6 @@
-import type { Batch } from '../core/batch.js';
-import { countJobs } from '../core/batch.js';
 import type { Job } from '../core/job.js';
+import type { Batch } from './batch.js';
+import { countJobs } from './batch.js';
 
 export interface BatchReportRow {
   jobId: string;

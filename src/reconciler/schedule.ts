@@ -1,4 +1,4 @@
-import type { JobStatus } from './job.js';
+import type { JobStatus } from '../core/job.js';
 
 /**
  * When the reconciler should look at a job that has not moved, by the state it was written in. Every
@@ -156,13 +156,13 @@ export function batchReconcileAt(
 }
 
 export interface DueBatchRead {
-  batch: import('./batch.js').Batch;
+  batch: import('../batches/batch.js').Batch;
   reconcileAt?: number;
   runs: number;
 }
 
 export interface DueRead {
-  job: import('./job.js').Job;
+  job: import('../core/job.js').Job;
   /** Undefined when the job left the index (it ended) since the index was read. */
   reconcileAt?: number;
   /** Redrives so far that did not move the job. */

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ErrorCodes, inputError, PipelineError } from '../core/errors.js';
-import { progressMilestone } from '../core/events.js';
-import type { OutputRecord, SourceMetadata } from '../core/job.js';
-import { jobOutputsPrefix, videoOutputKey } from '../core/keys.js';
-import type { JobStore, ObjectStore } from '../core/ports.js';
+import { ErrorCodes, inputError, PipelineError } from '../../core/errors.js';
+import { progressMilestone } from '../../core/events.js';
+import type { OutputRecord, SourceMetadata } from '../../core/job.js';
+import { jobOutputsPrefix, videoOutputKey } from '../../core/keys.js';
+import type { JobStore, ObjectStore } from '../../core/ports.js';
 import {
   type MediaProbe,
   planOutputs,
@@ -13,7 +13,7 @@ import {
   transcode,
   type VideoLimits,
   VideoRequest,
-} from '../media/video/index.js';
+} from '../../media/video/index.js';
 import { outputUploader } from './transcode-uploads.js';
 
 /** What the transcoder task leaves for the state machine's finalize step (one document per attempt). */

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { invalidRequest, notFound, parseInput } from '../core/domain-error.js';
-import { InvalidHashError } from '../core/similarity/hash256.js';
+import { InvalidHashError } from './hash256.js';
 import {
   DEFAULT_MAX_DISTANCE,
   InvalidQueryError,
   type NearDuplicateIndex,
   type SimilarMatch,
-} from '../core/similarity/near-duplicates.js';
+} from './near-duplicates.js';
 
 const SimilarRequest = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_SOURCE, EVENT_TYPES, type EventType } from '../core/events.js';
+import { EVENT_SOURCE, EVENT_TYPES, type EventType } from '../contract/events.js';
 import {
   type Delivery,
   type DeliveryQueue,
@@ -7,7 +7,7 @@ import {
   deliveryIdFor,
   type WebhookEndpoint,
   type WebhookEndpointStore,
-} from '../webhooks/ports.js';
+} from './ports.js';
 
 /** The EventBridge envelope as the rule's SQS target delivers it (only the fields used here). */
 const BusEvent = z.object({

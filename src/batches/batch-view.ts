@@ -1,5 +1,5 @@
-import { type Batch, countJobs, estimateSecondsLeft } from '../core/batch.js';
 import { isTerminal, type Job, type JobStatus } from '../core/job.js';
+import { type Batch, countJobs, estimateSecondsLeft } from './batch.js';
 
 /** The public shape of a batch, with counts and ETA derived from its jobs (never stored counters). */
 export async function batchView(batch: Batch, jobs: AsyncIterable<Pick<Job, 'status' | 'completedAt'>>) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BatchEventType, EVENT_SCHEMA_VERSION } from './events.js';
-import { JobStatus } from './job.js';
+import { BatchEventType, EVENT_SCHEMA_VERSION } from '../contract/events.js';
+import { JobStatus } from '../core/job.js';
 
 /**
  * `media.batch.*` events: started (a slot may now start jobs), completed (every job ended and the
