@@ -8,7 +8,6 @@
  */
 import { z } from 'zod';
 import {
-  BatchEventType,
   EVENT_SCHEMA_VERSION,
   type EventType,
   JobEventType,

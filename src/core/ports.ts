@@ -1,6 +1,6 @@
 import type { JobEventType, ProgressMilestone } from '../contract/events.js';
 import type { PipelineEvent } from './events.js';
-import type { Job, JobStatus, OutputSpec, Priority } from './job.js';
+import type { Job, JobStatus, Priority } from './job.js';
 
 /** Thrown by a store when a conditional write finds the job in a state it may not leave. */
 export class ConditionFailedError extends Error {
