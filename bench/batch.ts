@@ -1,6 +1,8 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { startLocalPipeline } from '../local/pipeline.js';
+import { ENV } from '../src/contract/env.js';
+import { ROUTES } from '../src/contract/routes.js';
 import { percentile, sum } from './stats.js';
 
 const JOBS = Number(process.env.BENCH_BATCH_JOBS ?? 1000);
@@ -21,7 +23,7 @@ interface Report {
  * event through the bus to the callback, the task token back to the execution).
  */
 export async function run() {
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  process.env[ENV.powertoolsLogLevel] = 'ERROR';
   const pipeline = await startLocalPipeline({});
   const s3 = new S3Client({
     endpoint: pipeline.stack.s3Endpoint,
@@ -92,7 +94,7 @@ export async function run() {
           `${(JOBS / wall).toFixed(2)} jobs/s`,
           `processing mean ${(meanProcessing * 1000).toFixed(0)} ms (p95 ${(percentile(processing, 95) * 1000).toFixed(0)} ms)`,
           `scheduling overhead ${((slotSecondsPerJob - meanProcessing) * 1000).toFixed(0)} ms/job`,
-          `POST /batches ${submitMs.toFixed(0)} ms`,
+          `${ROUTES.createBatch} ${submitMs.toFixed(0)} ms`,
           `counts ${JSON.stringify(report.counts)}`,
         ].join(' | '),
       );

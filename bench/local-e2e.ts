@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { ulid } from 'ulid';
 import { startLocalPipeline } from '../local/pipeline.js';
 import { DynamoDbJobStore } from '../src/adapters/aws/dynamodb-job-store.js';
+import { ENV } from '../src/contract/env.js';
 import type { Job } from '../src/core/job.js';
 import { ms, percentile, sum } from './stats.js';
 
@@ -57,7 +58,7 @@ export async function run() {
   const images = await makeImages();
   const pipeline = await startLocalPipeline({});
   // Quiet function logs (same for both paths); the template's level applies otherwise.
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  process.env[ENV.powertoolsLogLevel] = 'ERROR';
   const { stack } = pipeline;
   const jobs = new DynamoDbJobStore({ tableName: stack.tableName('JobsTable') });
   const s3 = new S3Client({

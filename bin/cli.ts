@@ -9,11 +9,13 @@ import {
 import { hashCommand } from '../src/cli/hash-command.js';
 import { processCommand } from '../src/cli/process-command.js';
 import { listenCommand } from '../src/cli/webhooks-listen.js';
+import { ENV } from '../src/contract/env.js';
+import { ROUTES } from '../src/contract/routes.js';
 
 const program = new Command('media-pipeline')
   .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
-  .option('--api <url>', 'API base URL (default: the running local stack, or MEDIA_PIPELINE_API_URL)')
-  .option('--api-key <key>', 'API key (default: the local stack dev key, or MEDIA_PIPELINE_API_KEY)');
+  .option('--api <url>', `API base URL (default: the running local stack, or ${ENV.apiUrl})`)
+  .option('--api-key <key>', `API key (default: the local stack dev key, or ${ENV.apiKey})`);
 
 program
   .command('upload')
@@ -67,7 +69,7 @@ program
 
 program
   .command('batch')
-  .description('submit a batch (a POST /batches body in a JSON file; see docs/batches.md)')
+  .description(`submit a batch (a ${ROUTES.createBatch} body in a JSON file; see docs/batches.md)`)
   .argument('<spec.json>')
   .option('--wait', 'follow the batch until it ends', false)
   .action(async (spec: string, options: { wait: boolean }) => {

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDataDir } from '../local/data-dir.js';
 import { PROJECT_ROOT, startLocalPipeline } from '../local/pipeline.js';
+import { type EnvSetting, readEnv, readPositiveNumber } from '../src/contract/env.js';
 
 // `npm start [-- --data-dir DIR] [--fresh]`: the synthesized stack on 127.0.0.1, no Docker, no AWS account.
-// State lives in .local/data/ (or MP_DATA_DIR) and survives a stop or a kill; --fresh starts empty.
+// State lives in .local/data/ (or the data-dir variable, src/contract/env.ts) and survives a stop or a kill; --fresh starts empty.
 const { values: flags } = parseArgs({
   options: {
     'data-dir': { type: 'string' },
@@ -14,24 +15,22 @@ const { values: flags } = parseArgs({
   },
 });
 const dataDir = ensureDataDir(
-  resolve(flags['data-dir'] ?? process.env.MP_DATA_DIR ?? resolve(PROJECT_ROOT, '.local', 'data')),
+  resolve(flags['data-dir'] ?? readEnv('localDataDir') ?? resolve(PROJECT_ROOT, '.local', 'data')),
   { fresh: flags.fresh },
 );
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const port = (setting: EnvSetting, fallback: number) => Number(readEnv(setting) ?? fallback);
 
 const pipeline = await startLocalPipeline({
   dataDir,
   ports: {
-    api: port('MP_API_PORT', 3000),
-    s3: port('MP_S3_PORT', 4569),
-    dynamodb: port('MP_DYNAMODB_PORT', 4567),
-    sqs: port('MP_SQS_PORT', 4566),
+    api: port('localApiPort', 3000),
+    s3: port('localS3Port', 4569),
+    dynamodb: port('localDynamoDbPort', 4567),
+    sqs: port('localSqsPort', 4566),
   },
   writeStackFile: !flags['no-stack-file'],
   // Local only: how often rate() rules (the reconciler, the outbox sweeper) fire; the template says 1 minute.
-  scheduleIntervalMs: process.env.MP_SCHEDULE_INTERVAL_MS
-    ? Number(process.env.MP_SCHEDULE_INTERVAL_MS)
-    : undefined,
+  scheduleIntervalMs: readPositiveNumber('localScheduleIntervalMs'),
   log: (line) => console.log(line),
 });
 const { stack } = pipeline;
@@ -61,7 +60,7 @@ Ctrl-C stops everything.`);
 
 // SIGTERM/Ctrl-C: stop taking requests, let jobs in flight finish, then stop. Past the deadline it exits
 // anyway: the unfinished jobs' 30 s leases lapse and the reconciler's start pass hands them to a worker.
-const stopDeadlineMs = Number(process.env.MP_STOP_DEADLINE_SECONDS ?? 25) * 1000;
+const stopDeadlineMs = (readPositiveNumber('localStopDeadlineSeconds') ?? 25) * 1000;
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;

@@ -21,7 +21,7 @@ export interface FunctionSettings {
 export interface StageConfig {
   stage: StageName;
   api: FunctionSettings;
-  /** Image worker. Its timeout drives the ingest queue's visibility timeout (6x); its lease is JOB_LEASE_SECONDS, renewed. */
+  /** Image worker. Its timeout drives the ingest queue's visibility timeout (6x); its lease is WORKER_LEASE_SECONDS, renewed. */
   worker: FunctionSettings & {
     /**
      * Event source mapping MaximumConcurrency (2..1000) per priority queue: how many workers may drain
@@ -319,5 +319,5 @@ export const webhookDeliveryVisibilitySeconds = (config: StageConfig) =>
  * and extends its message's visibility to match. A worker that dies is replaced within about this long
  * plus 5 s, instead of after the queue's visibility timeout.
  */
-export const JOB_LEASE_SECONDS = 30;
-export const jobLeaseSeconds = (_config: StageConfig) => JOB_LEASE_SECONDS;
+export const WORKER_LEASE_SECONDS = 30;
+export const jobLeaseSeconds = (_config: StageConfig) => WORKER_LEASE_SECONDS;

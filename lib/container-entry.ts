@@ -1,12 +1,5 @@
 import type { CfnTaskDefinition, TaskDefinition } from 'aws-cdk-lib/aws-ecs';
-
-/**
- * Metadata on an AWS::ECS::TaskDefinition naming the project file that is the container's entry point
- * (what its image's ENTRYPOINT runs). The local runtime runs that file with `tsx` as a child process when a
- * state machine calls `ecs:runTask`; in the cloud the metadata is inert. The value is either one
- * project-relative `.ts` path (task definitions with a single container) or a map of container name → path.
- */
-export const CONTAINER_ENTRY_METADATA = 'media-pipeline:container-entry';
+import { CONTAINER_ENTRY_METADATA } from '../src/contract/template-metadata.js';
 
 /**
  * Marks which project file a task definition's container runs, e.g.

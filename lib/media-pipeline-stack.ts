@@ -1,10 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { environmentOf } from '../src/contract/env.js';
 import { jobLeaseSeconds, type StageConfig } from './config.js';
 import { Api } from './constructs/api.js';
 import { Batches } from './constructs/batches.js';
 import { JobEvents } from './constructs/events.js';
-import { Ingest } from './constructs/ingest.js';
+import { Ingest, queueUrlSettings } from './constructs/ingest.js';
 import { JobTable } from './constructs/job-table.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Reconciler } from './constructs/reconciler.js';
@@ -44,12 +45,12 @@ export class MediaPipelineStack extends Stack {
     this.jobs = new JobTable(this, 'Jobs', { config });
     const table = this.jobs.table;
 
-    // One value per variable, whichever function gets it (STAGE and the Powertools settings are added
+    // One value per variable, whichever function gets it (the stage and the Powertools settings are added
     // to every function by PipelineFunction).
     const base = {
-      UPLOADS_BUCKET: this.storage.uploads.bucketName,
-      OUTPUTS_BUCKET: this.storage.outputs.bucketName,
-      JOBS_TABLE: table.tableName,
+      uploadsBucket: this.storage.uploads.bucketName,
+      outputsBucket: this.storage.outputs.bucketName,
+      jobsTable: table.tableName,
     };
     this.events = new JobEvents(this, 'Events', {
       config,
@@ -66,12 +67,12 @@ export class MediaPipelineStack extends Stack {
 
     const env = {
       ...base,
-      MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
-      UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
-      JOB_LEASE_SECONDS: String(jobLeaseSeconds(config)),
-      EVENT_BUS_NAME: this.events.bus.eventBusName,
-      WEBHOOK_DELIVERY_QUEUE_URL: this.webhooks.deliveryQueue.queueUrl,
-      WEBHOOK_SECRETS_KEY_ID: this.webhooks.secretsKey.keyArn,
+      maxUploadBytes: String(config.maxUploadBytes),
+      uploadUrlTtlSeconds: String(config.uploadUrlTtlSeconds),
+      jobLeaseSeconds: String(jobLeaseSeconds(config)),
+      eventBusName: this.events.bus.eventBusName,
+      webhookDeliveryQueueUrl: this.webhooks.deliveryQueue.queueUrl,
+      webhookSecretsKeyId: this.webhooks.secretsKey.keyArn,
     };
 
     this.ingest = new Ingest(this, 'Ingest', {
@@ -89,15 +90,15 @@ export class MediaPipelineStack extends Stack {
       uploads: this.storage.uploads,
       outputs: this.storage.outputs,
       bus: this.events.bus,
-      environment: { ...base, EVENT_BUS_NAME: this.events.bus.eventBusName },
+      environment: { ...base, eventBusName: this.events.bus.eventBusName },
     });
     // Video/audio uploads: the worker starts the execution, the API stops it on cancel.
     const videoEnvironment = {
-      VIDEO_STATE_MACHINE_ARN: this.video.stateMachine.stateMachineArn,
-      VIDEO_LEASE_SECONDS: String(this.video.executionTimeout.toSeconds() + 600),
-      MAX_VIDEO_UPLOAD_BYTES: String(config.video.maxUploadBytes),
+      videoStateMachineArn: this.video.stateMachine.stateMachineArn,
+      videoLeaseSeconds: String(this.video.executionTimeout.toSeconds() + 600),
+      maxVideoUploadBytes: String(config.video.maxUploadBytes),
     };
-    for (const [name, value] of Object.entries(videoEnvironment))
+    for (const [name, value] of Object.entries(environmentOf(videoEnvironment)))
       this.ingest.worker.function.addEnvironment(name, value);
     this.video.grantStart(this.ingest.worker.function);
 
@@ -109,11 +110,8 @@ export class MediaPipelineStack extends Stack {
       queues: this.ingest.queues,
       environment: {
         ...base,
-        EVENT_BUS_NAME: this.events.bus.eventBusName,
-        QUEUE_URL_URGENT: this.ingest.queues.urgent.queueUrl,
-        QUEUE_URL_HIGH: this.ingest.queues.high.queueUrl,
-        QUEUE_URL_NORMAL: this.ingest.queues.normal.queueUrl,
-        QUEUE_URL_LOW: this.ingest.queues.low.queueUrl,
+        eventBusName: this.events.bus.eventBusName,
+        ...queueUrlSettings(this.ingest.queues),
       },
     });
 
@@ -129,8 +127,8 @@ export class MediaPipelineStack extends Stack {
       environment: env,
     });
 
-    const { VIDEO_LEASE_SECONDS: _workerOnly, ...apiVideoEnvironment } = videoEnvironment;
-    for (const [name, value] of Object.entries(apiVideoEnvironment))
+    const { videoLeaseSeconds: _workerOnly, ...apiVideoEnvironment } = videoEnvironment;
+    for (const [name, value] of Object.entries(environmentOf(apiVideoEnvironment)))
       this.api.handler.function.addEnvironment(name, value);
     this.video.grantStop(this.api.handler.function);
 
@@ -144,15 +142,12 @@ export class MediaPipelineStack extends Stack {
       deliveryQueue: this.webhooks.deliveryQueue,
       environment: {
         ...base,
-        UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
-        WEBHOOK_DELIVERY_QUEUE_URL: this.webhooks.deliveryQueue.queueUrl,
-        EVENT_BUS_NAME: this.events.bus.eventBusName,
-        QUEUE_URL_URGENT: this.ingest.queues.urgent.queueUrl,
-        QUEUE_URL_HIGH: this.ingest.queues.high.queueUrl,
-        QUEUE_URL_NORMAL: this.ingest.queues.normal.queueUrl,
-        QUEUE_URL_LOW: this.ingest.queues.low.queueUrl,
-        VIDEO_STATE_MACHINE_ARN: this.video.stateMachine.stateMachineArn,
-        BATCH_STATE_MACHINE_ARN: this.batches.stateMachine.stateMachineArn,
+        uploadUrlTtlSeconds: String(config.uploadUrlTtlSeconds),
+        webhookDeliveryQueueUrl: this.webhooks.deliveryQueue.queueUrl,
+        eventBusName: this.events.bus.eventBusName,
+        ...queueUrlSettings(this.ingest.queues),
+        videoStateMachineArn: this.video.stateMachine.stateMachineArn,
+        batchStateMachineArn: this.batches.stateMachine.stateMachineArn,
       },
     });
     this.video.grantDescribe(this.reconciler.fn.function);

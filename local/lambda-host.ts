@@ -1,14 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ENTRY_METADATA, HANDLER_METADATA } from '../src/contract/template-metadata.js';
 import type { LocalTemplate } from './template.js';
 
 /**
  * Lambda functions of the template, run in this process: the entry file and export named by the
  * resource's `media-pipeline:entry` / `media-pipeline:handler` metadata, imported on first use.
  */
-export const ENTRY_METADATA = 'media-pipeline:entry';
-export const HANDLER_METADATA = 'media-pipeline:handler';
 
 export interface LocalFunction {
   logicalId: string;

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ENV } from '../src/contract/env.js';
 import { START_PASS_DETAIL } from '../src/reconciler/schedule.js';
 import { runtimeClients } from './clients.js';
 import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
@@ -56,7 +57,7 @@ export interface LocalStackOptions {
   retryDelayMs?: number;
 }
 
-/** The stage every hosted function sees in STAGE, whatever the template says (it allows http://localhost webhooks). */
+/** The stage every hosted function sees, whatever the template says (it allows http://localhost webhooks). */
 export const LOCAL_STAGE = 'local';
 
 export interface LocalStack {
@@ -172,7 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await provisionResources(template, clients, log);
 
     const functions = readFunctions(template, log);
-    for (const fn of functions) fn.environment.STAGE = LOCAL_STAGE;
+    for (const fn of functions) fn.environment[ENV.stage] = LOCAL_STAGE;
     const functionEnv = mergeEnvironments(functions);
     const env = new EnvironmentPatch();
     cleanup.push(() => env.restore());

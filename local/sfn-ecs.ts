@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ENV } from '../src/contract/env.js';
+import { CONTAINER_ENTRY_METADATA } from '../src/contract/template-metadata.js';
 import { ACCOUNT_ID, type Json, type LocalTemplate, REGION } from './template.js';
 
 /**
@@ -10,7 +12,6 @@ import { ACCOUNT_ID, type Json, type LocalTemplate, REGION } from './template.js
  * metadata set by lib/container-entry.ts) runs with `tsx` as a child process in its own process group, with the
  * container's Environment, the task's ContainerOverrides (Environment, Command) and the local SDK endpoints.
  */
-export const CONTAINER_ENTRY_METADATA = 'media-pipeline:container-entry';
 
 /** Host variables a container still needs (tools on PATH, temp space, ffmpeg location). */
 const PASS_THROUGH = [
@@ -22,8 +23,8 @@ const PASS_THROUGH = [
   'LANG',
   'LC_ALL',
   'TZ',
-  'FFMPEG_PATH',
-  'FFPROBE_PATH',
+  ENV.ffmpegPath,
+  ENV.ffprobePath,
   'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
 ];
 const STDERR_TAIL = 4096;

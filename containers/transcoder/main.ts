@@ -1,7 +1,7 @@
 /**
  * The transcoder container's entry (the ECS Fargate task the video state machine runs; locally, a child
- * process of the local runtime). One job attempt per run, from the container overrides JOB_TENANT,
- * JOB_ID and JOB_ATTEMPT. Writes the result document the finalize step reads, then exits:
+ * process of the local runtime). One job attempt per run, from the container overrides naming the job's
+ * tenant, id and attempt (src/contract/env.ts). Writes the result document the finalize step reads, then exits:
  *   0  the attempt is decided (outputs uploaded, or an input error recorded, or the job moved on)
  *   1  something retryable went wrong: the state machine retries the task
  *   143 stopped (SIGTERM from StopTask, e.g. a cancel): scratch space removed, partial uploads deleted
@@ -12,32 +12,38 @@ import { z } from 'zod';
 import { jobStore } from '../../lambdas/shared/job-store.js';
 import { logger } from '../../lambdas/shared/observability.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
+import { loadConfig } from '../../src/contract/config.js';
+import { ENV } from '../../src/contract/env.js';
 import { transcodeResultKey } from '../../src/core/keys.js';
-import { loadConfig } from '../../src/jobs/config.js';
 import { removeUploads, runTranscodeJob } from '../../src/jobs/video/transcode-job.js';
 import { DEFAULT_VIDEO_LIMITS } from '../../src/media/video/index.js';
 
 const Target = z.object({
-  JOB_TENANT: z.string().min(1),
-  JOB_ID: z.string().min(1),
-  JOB_ATTEMPT: z.coerce.number().int().min(1),
+  [ENV.jobTenant]: z.string().min(1),
+  [ENV.jobId]: z.string().min(1),
+  [ENV.jobAttempt]: z.coerce.number().int().min(1),
 });
 const Limits = z.object({
-  VIDEO_MAX_DURATION_SECONDS: z.coerce.number().positive().default(DEFAULT_VIDEO_LIMITS.maxDurationSeconds),
-  VIDEO_MAX_WIDTH: z.coerce.number().int().positive().default(DEFAULT_VIDEO_LIMITS.maxWidth),
-  VIDEO_MAX_HEIGHT: z.coerce.number().int().positive().default(DEFAULT_VIDEO_LIMITS.maxHeight),
-  VIDEO_MAX_FPS: z.coerce.number().positive().default(DEFAULT_VIDEO_LIMITS.maxFps),
-  VIDEO_MAX_STREAMS: z.coerce.number().int().positive().default(DEFAULT_VIDEO_LIMITS.maxStreams),
-  SCRATCH_DIR: z.string().min(1).optional(),
+  [ENV.videoMaxDurationSeconds]: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_VIDEO_LIMITS.maxDurationSeconds),
+  [ENV.videoMaxWidth]: z.coerce.number().int().positive().default(DEFAULT_VIDEO_LIMITS.maxWidth),
+  [ENV.videoMaxHeight]: z.coerce.number().int().positive().default(DEFAULT_VIDEO_LIMITS.maxHeight),
+  [ENV.videoMaxFps]: z.coerce.number().positive().default(DEFAULT_VIDEO_LIMITS.maxFps),
+  [ENV.videoMaxStreams]: z.coerce.number().int().positive().default(DEFAULT_VIDEO_LIMITS.maxStreams),
+  [ENV.scratchDir]: z.string().min(1).optional(),
 });
 
 async function main(): Promise<number> {
   const target = Target.safeParse(process.env);
   if (!target.success) {
-    logger.error('the task needs JOB_TENANT, JOB_ID and JOB_ATTEMPT', { issues: target.error.issues });
+    logger.error(`the task needs ${ENV.jobTenant}, ${ENV.jobId} and ${ENV.jobAttempt}`, {
+      issues: target.error.issues,
+    });
     return 2;
   }
-  const { JOB_TENANT: tenant, JOB_ID: jobId, JOB_ATTEMPT: attempt } = target.data;
+  const { [ENV.jobTenant]: tenant, [ENV.jobId]: jobId, [ENV.jobAttempt]: attempt } = target.data;
   logger.appendKeys({ tenant, jobId, attempt });
   const env = Limits.parse(process.env);
   const config = loadConfig();
@@ -57,14 +63,14 @@ async function main(): Promise<number> {
         outputsBucket: config.outputsBucket,
         maxSourceBytes: config.maxVideoUploadBytes,
         limits: {
-          maxDurationSeconds: env.VIDEO_MAX_DURATION_SECONDS,
-          maxWidth: env.VIDEO_MAX_WIDTH,
-          maxHeight: env.VIDEO_MAX_HEIGHT,
-          maxPixels: env.VIDEO_MAX_WIDTH * env.VIDEO_MAX_HEIGHT,
-          maxFps: env.VIDEO_MAX_FPS,
-          maxStreams: env.VIDEO_MAX_STREAMS,
+          maxDurationSeconds: env[ENV.videoMaxDurationSeconds],
+          maxWidth: env[ENV.videoMaxWidth],
+          maxHeight: env[ENV.videoMaxHeight],
+          maxPixels: env[ENV.videoMaxWidth] * env[ENV.videoMaxHeight],
+          maxFps: env[ENV.videoMaxFps],
+          maxStreams: env[ENV.videoMaxStreams],
         },
-        workRoot: env.SCRATCH_DIR ?? join(tmpdir(), 'media-pipeline-transcoder'),
+        workRoot: env[ENV.scratchDir] ?? join(tmpdir(), 'media-pipeline-transcoder'),
         signal: stop.signal,
         log: (message, data) => logger.warn(message, { ...data }),
       },

@@ -11,7 +11,7 @@ import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestra
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { BatchService } from '../../src/batches/batch-service.js';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { PresetService } from '../../src/presets/preset-service.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';

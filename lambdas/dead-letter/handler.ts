@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
 import { failExhausted } from '../../src/jobs/fail-exhausted.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
 import { jobStore } from '../shared/job-store.js';

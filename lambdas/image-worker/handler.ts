@@ -7,7 +7,8 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
+import { readPositiveNumber } from '../../src/contract/env.js';
 import { ingest } from '../../src/jobs/ingest.js';
 import { retryDelaySeconds } from '../../src/jobs/redelivery.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
@@ -37,8 +38,8 @@ const deps = {
 
 /** Retryable failures come back after 30 s, 1, 2, 4, 8 min… (equal jitter), capped at the visibility timeout. */
 const redelivery = {
-  baseSeconds: Number(process.env.WORKER_RETRY_BASE_SECONDS) || 30,
-  maxSeconds: Number(process.env.INGEST_VISIBILITY_SECONDS) || 720,
+  baseSeconds: readPositiveNumber('workerRetryBaseSeconds') ?? 30,
+  maxSeconds: readPositiveNumber('ingestVisibilitySeconds') ?? 720,
   leaseSeconds: config.jobLeaseMs / 1000,
 };
 

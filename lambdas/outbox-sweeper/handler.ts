@@ -2,15 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
+import { ENV, readPositiveNumber } from '../../src/contract/env.js';
 import { jobEventRelay } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
 
 const config = loadConfig();
-if (!config.eventBusName) throw new Error('invalid function configuration: EVENT_BUS_NAME is required');
+if (!config.eventBusName) throw new Error(`invalid function configuration: ${ENV.eventBusName} is required`);
 const relay = jobEventRelay(config, config.eventBusName);
 /** Entries younger than this are left to the writer that recorded them (it publishes right after). */
-const graceMs = (Number(process.env.OUTBOX_GRACE_SECONDS) || 30) * 1000;
+const graceMs = (readPositiveNumber('outboxGraceSeconds') ?? 30) * 1000;
 
 /** Once a minute: publishes job events whose writer died before publishing them. */
 export const handler = middy(async () => {

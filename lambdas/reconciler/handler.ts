@@ -9,7 +9,7 @@ import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestra
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
 import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
 import { reconcile } from '../../src/reconciler/reconciler.js';
 import { START_PASS_DETAIL } from '../../src/reconciler/schedule.js';
 import { batchRunner } from '../shared/batches.js';

@@ -4,7 +4,7 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnTaskCallbacks } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { BatchRunner } from '../../src/batches/batch-runner.js';
-import type { PipelineConfig } from '../../src/jobs/config.js';
+import type { PipelineConfig } from '../../src/contract/config.js';
 import { jobStore } from './job-store.js';
 
 /** The batch runner as the batch functions use it: job changes publish their events (job-store.ts). */

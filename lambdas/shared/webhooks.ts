@@ -2,7 +2,8 @@ import { DynamoDbDeliveryStore } from '../../src/adapters/aws/dynamodb-delivery-
 import { DynamoDbWebhookEndpointStore } from '../../src/adapters/aws/dynamodb-webhook-endpoint-store.js';
 import { KmsSecretCipher } from '../../src/adapters/aws/kms-secret-cipher.js';
 import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
-import type { PipelineConfig } from '../../src/jobs/config.js';
+import type { PipelineConfig } from '../../src/contract/config.js';
+import { ENV } from '../../src/contract/env.js';
 import type { SecretCipher } from '../../src/webhooks/secrets.js';
 
 /**
@@ -14,7 +15,7 @@ export function webhookAdapters(config: PipelineConfig, { secrets = true } = {})
   const { webhookSecretsKeyId, webhookDeliveryQueueUrl } = config;
   if (!webhookDeliveryQueueUrl || (secrets && !webhookSecretsKeyId)) {
     throw new Error(
-      `invalid function configuration: WEBHOOK_DELIVERY_QUEUE_URL${secrets ? ' and WEBHOOK_SECRETS_KEY_ID are' : ' is'} required`,
+      `invalid function configuration: ${ENV.webhookDeliveryQueueUrl}${secrets ? ` and ${ENV.webhookSecretsKeyId} are` : ' is'} required`,
     );
   }
   const cipher: SecretCipher =

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
 import { failTranscode, finalizeTranscode, VideoTaskInput } from '../../src/jobs/video/video-finalize.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics, tracer } from '../shared/observability.js';

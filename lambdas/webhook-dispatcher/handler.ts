@@ -4,7 +4,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
+import { readPositiveNumber } from '../../src/contract/env.js';
 import { sendWebhook } from '../../src/webhooks/sender.js';
 import { dispatchDelivery } from '../../src/webhooks/webhook-dispatch.js';
 import { logger, metrics } from '../shared/observability.js';
@@ -14,9 +15,9 @@ import { webhookAdapters } from '../shared/webhooks.js';
 const config = loadConfig();
 const { deliveries, endpoints } = webhookAdapters(config);
 /** Seconds; tests and the local soak shorten the schedule (the policy's defaults span a day). */
-const baseDelaySeconds = Number(process.env.WEBHOOK_RETRY_BASE_SECONDS) || undefined;
-const maxDelaySeconds = Number(process.env.WEBHOOK_RETRY_MAX_SECONDS) || undefined;
-const timeoutMs = Number(process.env.WEBHOOK_TIMEOUT_MS) || undefined;
+const baseDelaySeconds = readPositiveNumber('webhookRetryBaseSeconds');
+const maxDelaySeconds = readPositiveNumber('webhookRetryMaxSeconds');
+const timeoutMs = readPositiveNumber('webhookTimeoutMs');
 
 /** A message whose attempt is not due: left on the queue, hidden until then. */
 class Deferred extends Error {

@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { loadConfig } from '../../src/jobs/config.js';
+import { loadConfig } from '../../src/contract/config.js';
 import { WebhookFanout } from '../../src/webhooks/webhook-fanout.js';
 import { logger, metrics } from '../shared/observability.js';
 import { webhookAdapters } from '../shared/webhooks.js';

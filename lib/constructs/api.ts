@@ -14,43 +14,24 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ROUTES, routeParts } from '../../src/contract/routes.js';
 import type { Priority } from '../../src/core/job.js';
 import { UPLOADS_PREFIX } from '../../src/core/keys.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeBucketGrant, acknowledgeNag } from '../nag.js';
 import { type Batches, REPORTS_PREFIX } from './batches.js';
+import { queueUrlSettings } from './ingest.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { TENANT_PREFIX } from './storage.js';
 import type { Webhooks } from './webhooks.js';
 
-/** Every route of the HTTP API; all go to the one api function, which routes internally. */
-export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
-  { method: HttpMethod.POST, path: '/uploads' },
-  { method: HttpMethod.POST, path: '/jobs' },
-  { method: HttpMethod.GET, path: '/jobs' },
-  { method: HttpMethod.GET, path: '/jobs/{id}' },
-  { method: HttpMethod.DELETE, path: '/jobs/{id}' },
-  { method: HttpMethod.GET, path: '/presets' },
-  { method: HttpMethod.GET, path: '/presets/{name}' },
-  { method: HttpMethod.PUT, path: '/presets/{name}' },
-  { method: HttpMethod.DELETE, path: '/presets/{name}' },
-  { method: HttpMethod.GET, path: '/assets/{id}/similar' },
-  { method: HttpMethod.POST, path: '/similar' },
-  { method: HttpMethod.POST, path: '/webhooks' },
-  { method: HttpMethod.GET, path: '/webhooks' },
-  { method: HttpMethod.GET, path: '/webhooks/{id}' },
-  { method: HttpMethod.DELETE, path: '/webhooks/{id}' },
-  { method: HttpMethod.POST, path: '/webhooks/{id}/rotate-secret' },
-  { method: HttpMethod.POST, path: '/webhooks/{id}/enable' },
-  { method: HttpMethod.GET, path: '/webhooks/{id}/deliveries' },
-  { method: HttpMethod.POST, path: '/webhooks/deliveries/{id}/replay' },
-  { method: HttpMethod.POST, path: '/batches' },
-  { method: HttpMethod.GET, path: '/batches/{id}' },
-  { method: HttpMethod.DELETE, path: '/batches/{id}' },
-  { method: HttpMethod.GET, path: '/batches/{id}/report' },
-  { method: HttpMethod.POST, path: '/batches/{id}/jobs/{jobId}/retry' },
-  { method: HttpMethod.DELETE, path: '/batches/{id}/jobs/{jobId}' },
-];
+/** Every route of the HTTP API (src/contract/routes.ts); all go to the one api function, which routes internally. */
+export const API_ROUTES: readonly { method: HttpMethod; path: string }[] = Object.values(ROUTES).map(
+  (key) => {
+    const { method, path } = routeParts(key);
+    return { method: HttpMethod[method], path };
+  },
+);
 
 export interface ApiProps {
   config: StageConfig;
@@ -66,14 +47,14 @@ export interface ApiProps {
   /** Batches: the api starts and schedules their executions, and reads their reports. */
   batches: Batches;
   environment: {
-    UPLOADS_BUCKET: string;
-    OUTPUTS_BUCKET: string;
-    JOBS_TABLE: string;
-    MAX_UPLOAD_BYTES: string;
-    UPLOAD_URL_TTL_SECONDS: string;
-    EVENT_BUS_NAME: string;
-    WEBHOOK_DELIVERY_QUEUE_URL: string;
-    WEBHOOK_SECRETS_KEY_ID: string;
+    uploadsBucket: string;
+    outputsBucket: string;
+    jobsTable: string;
+    maxUploadBytes: string;
+    uploadUrlTtlSeconds: string;
+    eventBusName: string;
+    webhookDeliveryQueueUrl: string;
+    webhookSecretsKeyId: string;
   };
 }
 
@@ -99,21 +80,18 @@ export class Api extends Construct {
       settings: config.api,
       config,
       environment: {
-        UPLOADS_BUCKET: env.UPLOADS_BUCKET,
-        OUTPUTS_BUCKET: env.OUTPUTS_BUCKET,
-        JOBS_TABLE: env.JOBS_TABLE,
-        MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
-        UPLOAD_URL_TTL_SECONDS: env.UPLOAD_URL_TTL_SECONDS,
-        MAX_ACTIVE_JOBS_PER_TENANT: String(config.maxActiveJobsPerTenant),
-        QUEUE_URL_URGENT: props.queues.urgent.queueUrl,
-        QUEUE_URL_HIGH: props.queues.high.queueUrl,
-        QUEUE_URL_NORMAL: props.queues.normal.queueUrl,
-        QUEUE_URL_LOW: props.queues.low.queueUrl,
-        EVENT_BUS_NAME: env.EVENT_BUS_NAME,
-        WEBHOOK_DELIVERY_QUEUE_URL: env.WEBHOOK_DELIVERY_QUEUE_URL,
-        WEBHOOK_SECRETS_KEY_ID: env.WEBHOOK_SECRETS_KEY_ID,
-        BATCH_STATE_MACHINE_ARN: props.batches.stateMachine.stateMachineArn,
-        BATCH_SCHEDULER_ROLE_ARN: props.batches.schedulerRole.roleArn,
+        uploadsBucket: env.uploadsBucket,
+        outputsBucket: env.outputsBucket,
+        jobsTable: env.jobsTable,
+        maxUploadBytes: env.maxUploadBytes,
+        uploadUrlTtlSeconds: env.uploadUrlTtlSeconds,
+        maxActiveJobsPerTenant: String(config.maxActiveJobsPerTenant),
+        ...queueUrlSettings(props.queues),
+        eventBusName: env.eventBusName,
+        webhookDeliveryQueueUrl: env.webhookDeliveryQueueUrl,
+        webhookSecretsKeyId: env.webhookSecretsKeyId,
+        batchStateMachineArn: props.batches.stateMachine.stateMachineArn,
+        batchSchedulerRoleArn: props.batches.schedulerRole.roleArn,
       },
     });
     const fn = this.handler.function;

@@ -24,7 +24,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
-import { EVENT_SOURCE } from '../../src/contract/events.js';
+import type { EnvSettings } from '../../src/contract/env.js';
+import { EVENT_SOURCE, type JobEventType } from '../../src/contract/events.js';
 import type { Priority } from '../../src/core/job.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeNag } from '../nag.js';
@@ -43,7 +44,7 @@ export interface BatchesProps {
   outputs: IBucket;
   bus: IEventBus;
   queues: Record<Priority, IQueue>;
-  environment: Record<string, string>;
+  environment: EnvSettings;
 }
 
 /**
@@ -117,7 +118,11 @@ export class Batches extends Construct {
       description: 'Terminal events of batch jobs, to the batch callback (frees the job slot).',
       eventPattern: {
         source: [EVENT_SOURCE],
-        detailType: ['media.job.completed', 'media.job.failed', 'media.job.cancelled'],
+        detailType: [
+          'media.job.completed',
+          'media.job.failed',
+          'media.job.cancelled',
+        ] satisfies JobEventType[],
         detail: { job: { batchId: Match.exists() } },
       },
       targets: [

@@ -19,7 +19,7 @@ export interface JobEventsProps {
   table: ITable;
   /** `media.job.completed` events carry presigned GET URLs of the outputs, signed by the publisher. */
   outputs: IBucket;
-  environment: { UPLOADS_BUCKET: string; OUTPUTS_BUCKET: string; JOBS_TABLE: string };
+  environment: { uploadsBucket: string; outputsBucket: string; jobsTable: string };
 }
 
 /**
@@ -63,12 +63,12 @@ export class JobEvents extends Construct {
       description: 'Every minute: republishes job events left unpublished (OutboxPending index).',
       settings: config.outboxSweeper,
       config,
-      // UPLOADS_BUCKET only because the shared function config requires it; no access is granted.
+      // The uploads bucket only because the shared function config requires it; no access is granted.
       environment: {
-        UPLOADS_BUCKET: props.environment.UPLOADS_BUCKET,
-        OUTPUTS_BUCKET: props.environment.OUTPUTS_BUCKET,
-        JOBS_TABLE: props.environment.JOBS_TABLE,
-        EVENT_BUS_NAME: this.bus.eventBusName,
+        uploadsBucket: props.environment.uploadsBucket,
+        outputsBucket: props.environment.outputsBucket,
+        jobsTable: props.environment.jobsTable,
+        eventBusName: this.bus.eventBusName,
       },
     });
     const sweeper = this.sweeper.function;

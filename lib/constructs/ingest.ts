@@ -4,9 +4,11 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PRIORITIES, type Priority } from '../../src/core/job.js';
+import type { EnvSettings } from '../../src/contract/env.js';
+import { PRIORITIES } from '../../src/contract/queues.js';
+import type { Priority } from '../../src/core/job.js';
 import { UPLOADS_PREFIX, uploadsPrefixFor } from '../../src/core/keys.js';
 import { ingestVisibilitySeconds, type StageConfig } from '../config.js';
 import { acknowledgeBucketGrant } from '../nag.js';
@@ -33,12 +35,12 @@ export interface IngestProps {
   eventBus: IEventBus;
   /** Variables every function shares, with one value each (built once by the stack). */
   environment: {
-    UPLOADS_BUCKET: string;
-    OUTPUTS_BUCKET: string;
-    JOBS_TABLE: string;
-    MAX_UPLOAD_BYTES: string;
-    JOB_LEASE_SECONDS: string;
-    EVENT_BUS_NAME: string;
+    uploadsBucket: string;
+    outputsBucket: string;
+    jobsTable: string;
+    maxUploadBytes: string;
+    jobLeaseSeconds: string;
+    eventBusName: string;
   };
 }
 
@@ -100,13 +102,13 @@ export class Ingest extends Construct {
       settings: config.worker,
       config,
       environment: {
-        UPLOADS_BUCKET: env.UPLOADS_BUCKET,
-        OUTPUTS_BUCKET: env.OUTPUTS_BUCKET,
-        JOBS_TABLE: env.JOBS_TABLE,
-        MAX_UPLOAD_BYTES: env.MAX_UPLOAD_BYTES,
-        JOB_LEASE_SECONDS: env.JOB_LEASE_SECONDS,
-        EVENT_BUS_NAME: env.EVENT_BUS_NAME,
-        INGEST_VISIBILITY_SECONDS: String(ingestVisibilitySeconds(config)),
+        uploadsBucket: env.uploadsBucket,
+        outputsBucket: env.outputsBucket,
+        jobsTable: env.jobsTable,
+        maxUploadBytes: env.maxUploadBytes,
+        jobLeaseSeconds: env.jobLeaseSeconds,
+        eventBusName: env.eventBusName,
+        ingestVisibilitySeconds: String(ingestVisibilitySeconds(config)),
       },
       // sharp's native binaries come from the layer; everything else (the AWS SDK too) is bundled.
       externalModules: ['sharp'],
@@ -141,10 +143,10 @@ export class Ingest extends Construct {
       config,
       // The buckets' names only because the shared function config requires them; no access is granted.
       environment: {
-        UPLOADS_BUCKET: env.UPLOADS_BUCKET,
-        OUTPUTS_BUCKET: env.OUTPUTS_BUCKET,
-        JOBS_TABLE: env.JOBS_TABLE,
-        EVENT_BUS_NAME: env.EVENT_BUS_NAME,
+        uploadsBucket: env.uploadsBucket,
+        outputsBucket: env.outputsBucket,
+        jobsTable: env.jobsTable,
+        eventBusName: env.eventBusName,
       },
     });
     const deadLetter = this.deadLetterHandler.function;
@@ -155,3 +157,11 @@ export class Ingest extends Construct {
     props.eventBus.grantPutEventsTo(deadLetter);
   }
 }
+
+/** The four queue URLs, for a function that enqueues jobs (grant it sending separately). */
+export const queueUrlSettings = (queues: Record<Priority, IQueue>): EnvSettings => ({
+  queueUrlUrgent: queues.urgent.queueUrl,
+  queueUrlHigh: queues.high.queueUrl,
+  queueUrlNormal: queues.normal.queueUrl,
+  queueUrlLow: queues.low.queueUrl,
+});

@@ -3,13 +3,11 @@ import { Architecture, type CfnFunction, type ILayerVersion, Runtime, Tracing } 
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type EnvSettings, environmentOf } from '../../src/contract/env.js';
+import { ENTRY_METADATA, HANDLER_METADATA } from '../../src/contract/template-metadata.js';
 import type { FunctionSettings, StageConfig } from '../config.js';
 import { acknowledgeNag } from '../nag.js';
 import { fromRoot, PROJECT_ROOT } from '../paths.js';
-
-/** CfnFunction metadata keys the local runtime reads to import a handler in-process. */
-export const ENTRY_METADATA = 'media-pipeline:entry';
-export const HANDLER_METADATA = 'media-pipeline:handler';
 
 export const SERVICE_NAME = 'media-pipeline';
 
@@ -29,7 +27,7 @@ export interface PipelineFunctionProps {
   description: string;
   settings: FunctionSettings;
   config: StageConfig;
-  environment: Record<string, string>;
+  environment: EnvSettings;
   /** Modules left out of the bundle (provided by a layer). The AWS SDK v3 is bundled, pinned by the lockfile. */
   externalModules?: string[];
   layers?: ILayerVersion[];
@@ -68,13 +66,15 @@ export class PipelineFunction extends Construct {
       logGroup: this.logGroup,
       layers: props.layers,
       environment: {
-        ...props.environment,
-        STAGE: config.stage,
-        // One service for all functions: a variable has one value across the stack (the local runtime runs
-        // all handlers in one process). Logs and traces still tell functions apart by function name.
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: 'MediaPipeline',
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        ...environmentOf({
+          ...props.environment,
+          stage: config.stage,
+          // One service for all functions: a variable has one value across the stack (the local runtime runs
+          // all handlers in one process). Logs and traces still tell functions apart by function name.
+          powertoolsServiceName: SERVICE_NAME,
+          powertoolsMetricsNamespace: 'MediaPipeline',
+          powertoolsLogLevel: config.logLevel,
+        }),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -6,6 +6,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { EnvSettings } from '../../src/contract/env.js';
 import type { Priority } from '../../src/core/job.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeBucketGrant } from '../nag.js';
@@ -25,7 +26,7 @@ export interface ReconcilerProps {
   queues: Record<Priority, IQueue>;
   /** Webhook deliveries left PENDING without a message are sent here again. */
   deliveryQueue: IQueue;
-  environment: Record<string, string>;
+  environment: EnvSettings;
 }
 
 /**

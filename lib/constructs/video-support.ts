@@ -9,7 +9,7 @@ export const MAX_CAPACITY_RETRY_DELAY_SECONDS = 300;
 /**
  * The longest an execution may legitimately run: every task attempt at its timeout, the longest waits
  * of both retry policies (exponential, capped for capacity), and 30 minutes for the Lambda steps. Past
- * it, the execution times out and the job's claim expires soon after (VIDEO_LEASE_SECONDS).
+ * it, the execution times out and the job's claim expires soon after (the video lease).
  */
 export function videoExecutionTimeout(config: StageConfig): Duration {
   const { taskTimeoutMinutes, taskFailedRetries, capacityRetries, retryIntervalSeconds } = config.video;

@@ -29,6 +29,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EcsFargateLaunchTarget, EcsRunTask, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
+import { ENV, type EnvSettings, environmentOf } from '../../src/contract/env.js';
 import type { StageConfig } from '../config.js';
 import { setContainerEntry } from '../container-entry.js';
 import { acknowledgeBucketGrant } from '../nag.js';
@@ -61,7 +62,7 @@ export interface VideoProps {
   uploads: IBucket;
   outputs: IBucket;
   bus: IEventBus;
-  environment: Record<string, string>;
+  environment: EnvSettings;
 }
 
 /**
@@ -179,18 +180,18 @@ export class Video extends Construct {
       user: 'node',
       stopTimeout: Duration.seconds(30),
       logging: LogDrivers.awsLogs({ streamPrefix: 'transcoder', logGroup: this.taskLogGroup }),
-      environment: {
+      environment: environmentOf({
         ...props.environment,
-        SCRATCH_DIR: '/scratch',
-        VIDEO_MAX_DURATION_SECONDS: String(limits.maxDurationSeconds),
-        VIDEO_MAX_WIDTH: String(limits.maxWidth),
-        VIDEO_MAX_HEIGHT: String(limits.maxHeight),
-        VIDEO_MAX_FPS: String(limits.maxFps),
-        VIDEO_MAX_STREAMS: String(limits.maxStreams),
-        MAX_VIDEO_UPLOAD_BYTES: String(config.video.maxUploadBytes),
-        POWERTOOLS_SERVICE_NAME: 'media-pipeline-transcoder',
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
-      },
+        scratchDir: '/scratch',
+        videoMaxDurationSeconds: String(limits.maxDurationSeconds),
+        videoMaxWidth: String(limits.maxWidth),
+        videoMaxHeight: String(limits.maxHeight),
+        videoMaxFps: String(limits.maxFps),
+        videoMaxStreams: String(limits.maxStreams),
+        maxVideoUploadBytes: String(config.video.maxUploadBytes),
+        powertoolsServiceName: 'media-pipeline-transcoder',
+        powertoolsLogLevel: config.logLevel,
+      }),
     });
     container.addMountPoints({ containerPath: '/scratch', sourceVolume: 'scratch', readOnly: false });
     setContainerEntry(task, TRANSCODER_ENTRY);
@@ -230,9 +231,9 @@ export class Video extends Construct {
         {
           containerDefinition: this.container,
           environment: [
-            { name: 'JOB_TENANT', value: JsonPath.stringAt('$.tenant') },
-            { name: 'JOB_ID', value: JsonPath.stringAt('$.jobId') },
-            { name: 'JOB_ATTEMPT', value: JsonPath.format('{}', JsonPath.stringAt('$.attempt')) },
+            { name: ENV.jobTenant, value: JsonPath.stringAt('$.tenant') },
+            { name: ENV.jobId, value: JsonPath.stringAt('$.jobId') },
+            { name: ENV.jobAttempt, value: JsonPath.format('{}', JsonPath.stringAt('$.attempt')) },
           ],
         },
       ],

@@ -41,8 +41,8 @@ export interface WebhooksProps {
   config: StageConfig;
   bus: IEventBus;
   table: ITable;
-  /** UPLOADS_BUCKET and OUTPUTS_BUCKET only because the shared function config requires them. */
-  environment: { UPLOADS_BUCKET: string; OUTPUTS_BUCKET: string; JOBS_TABLE: string };
+  /** The bucket names only because the shared function config requires them. */
+  environment: { uploadsBucket: string; outputsBucket: string; jobsTable: string };
 }
 
 /**
@@ -146,7 +146,7 @@ export class Webhooks extends Construct {
       config,
       environment: {
         ...props.environment,
-        WEBHOOK_DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
+        webhookDeliveryQueueUrl: this.deliveryQueue.queueUrl,
       },
     });
     const fanout = this.fanout.function;
@@ -168,8 +168,8 @@ export class Webhooks extends Construct {
       config,
       environment: {
         ...props.environment,
-        WEBHOOK_DELIVERY_QUEUE_URL: this.deliveryQueue.queueUrl,
-        WEBHOOK_SECRETS_KEY_ID: this.secretsKey.keyArn,
+        webhookDeliveryQueueUrl: this.deliveryQueue.queueUrl,
+        webhookSecretsKeyId: this.secretsKey.keyArn,
       },
     });
     const dispatcher = this.dispatcher.function;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { PipelineConfig } from '../contract/config.js';
 import {
   domainError,
   idempotencyKeyReused,
@@ -18,7 +19,6 @@ import {
   type VideoOrchestrator,
 } from '../core/ports.js';
 import { admitTenant, checkIdempotencyKey } from '../jobs/admission.js';
-import type { PipelineConfig } from '../jobs/config.js';
 import { canonicalJson } from '../jobs/job-service.js';
 import { jobView } from '../jobs/job-view.js';
 import { stopTranscode } from '../jobs/video/video-cancel.js';

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENV, readEnv } from '../contract/env.js';
 
 export interface CliTarget {
   apiUrl: string;
@@ -9,16 +10,16 @@ export interface CliTarget {
 /** Where `npm start` records the local stack's API URL and its development API key. */
 export const LOCAL_STACK_FILE = join('.local', 'stack.json');
 
-/** Flags win, then MEDIA_PIPELINE_API_URL / MEDIA_PIPELINE_API_KEY, then the running local stack. */
+/** Flags win, then the API URL / key variables (src/contract/env.ts), then the running local stack. */
 export function resolveTarget(flags: { api?: string; apiKey?: string }, cwd = process.cwd()): CliTarget {
   const file = join(cwd, LOCAL_STACK_FILE);
   const local = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<CliTarget>) : {};
-  const apiUrl = flags.api ?? process.env.MEDIA_PIPELINE_API_URL ?? local.apiUrl;
-  const apiKey = flags.apiKey ?? process.env.MEDIA_PIPELINE_API_KEY ?? local.apiKey;
+  const apiUrl = flags.api ?? readEnv('apiUrl') ?? local.apiUrl;
+  const apiKey = flags.apiKey ?? readEnv('apiKey') ?? local.apiKey;
   if (!apiUrl || !apiKey) {
     throw new Error(
       'no API to talk to: start the local stack with `npm start`, or pass --api URL and --api-key KEY ' +
-        '(or set MEDIA_PIPELINE_API_URL and MEDIA_PIPELINE_API_KEY)',
+        `(or set ${ENV.apiUrl} and ${ENV.apiKey})`,
     );
   }
   return { apiUrl: apiUrl.replace(/\/$/, ''), apiKey };

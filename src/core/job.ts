@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobEventType, ProgressMilestone } from '../contract/events.js';
+import { PRIORITIES } from '../contract/queues.js';
 import type { ErrorCode } from './errors.js';
 import { VideoRequest } from './video-request.js';
 
@@ -40,7 +41,6 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
 
 export const isTerminal = (status: JobStatus) => TERMINAL_STATUSES.includes(status);
 
-export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
 export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 

@@ -11,8 +11,8 @@ import type { Priority } from './job.js';
  */
 const PRIORITIES = '(urgent|high|normal|low)';
 const TENANT = '([a-z0-9][a-z0-9-]{0,62})';
-const JOB_ID = '([0-9A-HJKMNP-TV-Z]{26})';
-const UPLOAD_KEY = new RegExp(`^uploads/${PRIORITIES}/t/${TENANT}/${JOB_ID}/([^/]+)$`);
+const JOB_ID_PATTERN = '([0-9A-HJKMNP-TV-Z]{26})';
+const UPLOAD_KEY = new RegExp(`^uploads/${PRIORITIES}/t/${TENANT}/${JOB_ID_PATTERN}/([^/]+)$`);
 
 export const UPLOADS_PREFIX = 'uploads/';
 export const uploadsPrefixFor = (priority: Priority) => `${UPLOADS_PREFIX}${priority}/`;

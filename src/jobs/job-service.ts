@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { PipelineConfig } from '../contract/config.js';
 import {
   domainError,
   idempotencyKeyReused,
@@ -20,7 +21,6 @@ import {
 } from '../core/ports.js';
 import type { PresetService } from '../presets/preset-service.js';
 import { admitTenant, checkIdempotencyKey } from './admission.js';
-import type { PipelineConfig } from './config.js';
 import { type JobView, jobView } from './job-view.js';
 import { stopTranscode } from './video/video-cancel.js';
 

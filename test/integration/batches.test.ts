@@ -15,10 +15,10 @@ import { problemFor } from '../../src/adapters/http/problems.js';
 import type { BatchEvent } from '../../src/batches/batch-events.js';
 import { BatchRunner } from '../../src/batches/batch-runner.js';
 import { BatchService } from '../../src/batches/batch-service.js';
+import type { PipelineConfig } from '../../src/contract/config.js';
 import { DomainError } from '../../src/core/domain-error.js';
 import type { JobEvent } from '../../src/core/events.js';
 import type { Priority } from '../../src/core/job.js';
-import type { PipelineConfig } from '../../src/jobs/config.js';
 import { PresetService } from '../../src/presets/preset-service.js';
 import { createJobsTable } from '../support/jobs-table.js';
 

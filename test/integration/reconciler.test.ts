@@ -9,10 +9,10 @@ import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-stor
 import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcile-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
+import type { PipelineConfig } from '../../src/contract/config.js';
 import type { Job, Priority } from '../../src/core/job.js';
 import { outputKey, uploadKey } from '../../src/core/keys.js';
 import type { VideoOrchestrator } from '../../src/core/ports.js';
-import type { PipelineConfig } from '../../src/jobs/config.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { PresetService } from '../../src/presets/preset-service.js';
 import { type ReconcilerDeps, reconcile } from '../../src/reconciler/reconciler.js';

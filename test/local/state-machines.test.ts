@@ -11,10 +11,9 @@ import {
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTAINER_ENTRY_METADATA } from '../../lib/container-entry.js';
 import { type LocalStack, startLocalStack } from '../../local/runtime.js';
-import { CONTAINER_ENTRY_METADATA as LOCAL_CONTAINER_ENTRY } from '../../local/sfn-ecs.js';
 import type { Json } from '../../local/template.js';
+import { CONTAINER_ENTRY_METADATA } from '../../src/contract/template-metadata.js';
 import { synthesizeStateMachineFixture } from './fixtures/state-machine-stack.js';
 
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -249,7 +248,6 @@ describe('local Step Functions: API front', () => {
   });
 
   it('reads the container entry from task definition metadata set by lib/container-entry.ts', () => {
-    expect(LOCAL_CONTAINER_ENTRY).toBe(CONTAINER_ENTRY_METADATA);
     const taskDefinitions = Object.values(template.Resources as Record<string, Json>).filter(
       (r) => r.Type === 'AWS::ECS::TaskDefinition',
     );

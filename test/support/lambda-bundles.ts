@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createApp } from '../../lib/app.js';
-import { ENTRY_METADATA } from '../../lib/constructs/pipeline-function.js';
 import { installSharpLayer } from '../../lib/constructs/sharp-layer.js';
+import { ENTRY_METADATA } from '../../src/contract/template-metadata.js';
 
 export interface BuiltFunction {
   logicalId: string;

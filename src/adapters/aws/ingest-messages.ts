@@ -1,7 +1,7 @@
 import { TenantId } from '../../core/job.js';
 import { MalformedEventError, parseS3EventMessage } from './s3-events.js';
 
-const JOB_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const JOB_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Structurally the `IngestMessage` of src/jobs/ingest.ts (adapters depend on core only). */
 export type IngestQueueMessage =
@@ -26,7 +26,7 @@ export function parseIngestMessages(body: string): IngestQueueMessage[] {
     if (typeof tenant !== 'string' || !TenantId.safeParse(tenant).success) {
       throw new MalformedEventError('job message has an invalid tenant');
     }
-    if (typeof jobId !== 'string' || !JOB_ID.test(jobId)) {
+    if (typeof jobId !== 'string' || !JOB_ID_PATTERN.test(jobId)) {
       throw new MalformedEventError('job message has an invalid jobId');
     }
     return [{ kind: 'job', tenant, jobId }];

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { BatchService } from '../../batches/batch-service.js';
+import { ROUTES, type RouteKey } from '../../contract/routes.js';
 import { DomainError, invalidRequest } from '../../core/domain-error.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { PresetService } from '../../presets/preset-service.js';
@@ -29,63 +30,61 @@ type Route = (tenant: string, event: APIGatewayProxyEventV2) => Promise<APIGatew
  */
 export function createApiRouter(deps: ApiRouterDeps) {
   const { service } = deps;
-  const routes: Record<string, Route> = {
-    'POST /uploads': async (tenant, event) => {
+  const routes: Partial<Record<RouteKey, Route>> = {
+    [ROUTES.createUpload]: async (tenant, event) => {
       const result = await service.createUpload(tenant, jsonBody(event), idempotencyKey(event));
       return json(result.created ? 201 : 200, { job: result.job, upload: result.upload });
     },
-    'POST /jobs': async (tenant, event) => {
+    [ROUTES.submitJob]: async (tenant, event) => {
       const result = await service.submit(tenant, jsonBody(event), idempotencyKey(event));
       return json(result.created ? 202 : 200, result.job, { location: `/jobs/${result.job.id}` });
     },
-    'GET /jobs': async (tenant, event) =>
+    [ROUTES.listJobs]: async (tenant, event) =>
       json(200, await service.list(tenant, event.queryStringParameters ?? {})),
-    'GET /jobs/{id}': async (tenant, event) => json(200, await service.get(tenant, pathId(event))),
-    'DELETE /jobs/{id}': async (tenant, event) => json(200, await service.cancel(tenant, pathId(event))),
+    [ROUTES.getJob]: async (tenant, event) => json(200, await service.get(tenant, pathId(event))),
+    [ROUTES.cancelJob]: async (tenant, event) => json(200, await service.cancel(tenant, pathId(event))),
   };
   const { presets } = deps;
   const presetName = (event: APIGatewayProxyEventV2) => event.pathParameters?.name ?? '';
-  routes['GET /presets'] = async (tenant) => json(200, await presets.list(tenant));
-  routes['GET /presets/{name}'] = async (tenant, event) =>
-    json(200, await presets.get(tenant, presetName(event)));
-  routes['PUT /presets/{name}'] = async (tenant, event) => {
+  routes[ROUTES.listPresets] = async (tenant) => json(200, await presets.list(tenant));
+  routes[ROUTES.getPreset] = async (tenant, event) => json(200, await presets.get(tenant, presetName(event)));
+  routes[ROUTES.savePreset] = async (tenant, event) => {
     const result = await presets.save(tenant, presetName(event), jsonBody(event));
     return json(result.created ? 201 : 200, result.preset);
   };
-  routes['DELETE /presets/{name}'] = async (tenant, event) => {
+  routes[ROUTES.deletePreset] = async (tenant, event) => {
     await presets.delete(tenant, presetName(event));
     return { statusCode: 204 };
   };
   const { similarity } = deps;
   if (similarity) {
-    routes['GET /assets/{id}/similar'] = async (tenant, event) =>
+    routes[ROUTES.similarToAsset] = async (tenant, event) =>
       json(200, await similarity.similarToAsset(tenant, pathId(event), event.queryStringParameters ?? {}));
-    routes['POST /similar'] = async (tenant, event) =>
+    routes[ROUTES.similarToHash] = async (tenant, event) =>
       json(200, await similarity.similarToHash(tenant, jsonBody(event)));
   }
   const { webhooks } = deps;
   if (webhooks) {
-    routes['POST /webhooks'] = async (tenant, event) => {
+    routes[ROUTES.createWebhook] = async (tenant, event) => {
       const created = await webhooks.create(tenant, jsonBody(event));
       // The secret is in this response only: no cache may keep it.
       return json(201, created, { location: `/webhooks/${created.id}`, 'cache-control': 'no-store' });
     };
-    routes['GET /webhooks'] = async (tenant) => json(200, await webhooks.list(tenant));
-    routes['GET /webhooks/{id}'] = async (tenant, event) =>
-      json(200, await webhooks.get(tenant, pathId(event)));
-    routes['DELETE /webhooks/{id}'] = async (tenant, event) => {
+    routes[ROUTES.listWebhooks] = async (tenant) => json(200, await webhooks.list(tenant));
+    routes[ROUTES.getWebhook] = async (tenant, event) => json(200, await webhooks.get(tenant, pathId(event)));
+    routes[ROUTES.deleteWebhook] = async (tenant, event) => {
       await webhooks.delete(tenant, pathId(event));
       return { statusCode: 204 };
     };
-    routes['POST /webhooks/{id}/rotate-secret'] = async (tenant, event) =>
+    routes[ROUTES.rotateWebhookSecret] = async (tenant, event) =>
       json(200, await webhooks.rotateSecret(tenant, pathId(event), jsonBody(event)), {
         'cache-control': 'no-store',
       });
-    routes['POST /webhooks/{id}/enable'] = async (tenant, event) =>
+    routes[ROUTES.enableWebhook] = async (tenant, event) =>
       json(200, await webhooks.enable(tenant, pathId(event)));
-    routes['GET /webhooks/{id}/deliveries'] = async (tenant, event) =>
+    routes[ROUTES.listDeliveries] = async (tenant, event) =>
       json(200, await webhooks.listDeliveries(tenant, pathId(event), event.queryStringParameters ?? {}));
-    routes['POST /webhooks/deliveries/{id}/replay'] = async (tenant, event) =>
+    routes[ROUTES.replayDelivery] = async (tenant, event) =>
       json(202, await webhooks.replay(tenant, pathId(event)));
   }
   if (deps.batches) addBatchRoutes(routes, deps.batches);
@@ -101,7 +100,7 @@ export function createApiRouter(deps: ApiRouterDeps) {
           },
         );
       }
-      const route = routes[event.routeKey];
+      const route = routes[event.routeKey as RouteKey];
       if (!route) return problemResponse(problem(404, 'Not found', `no route ${event.routeKey}`));
       return await route(tenant, event);
     } catch (error) {
@@ -115,17 +114,17 @@ export function createApiRouter(deps: ApiRouterDeps) {
   };
 }
 
-function addBatchRoutes(routes: Record<string, Route>, batches: BatchService): void {
+function addBatchRoutes(routes: Partial<Record<RouteKey, Route>>, batches: BatchService): void {
   const jobId = (event: APIGatewayProxyEventV2) => event.pathParameters?.jobId ?? '';
-  routes['POST /batches'] = async (tenant, event) => {
+  routes[ROUTES.createBatch] = async (tenant, event) => {
     const result = await batches.create(tenant, jsonBody(event), idempotencyKey(event));
     return json(result.created ? 202 : 200, result.batch, { location: `/batches/${result.batch.id}` });
   };
-  routes['GET /batches/{id}'] = async (tenant, event) =>
+  routes[ROUTES.getBatch] = async (tenant, event) =>
     json(200, await batches.get(tenant, pathId(event), event.queryStringParameters ?? {}));
-  routes['DELETE /batches/{id}'] = async (tenant, event) =>
+  routes[ROUTES.cancelBatch] = async (tenant, event) =>
     json(200, await batches.cancel(tenant, pathId(event)));
-  routes['GET /batches/{id}/report'] = async (tenant, event) => {
+  routes[ROUTES.batchReport] = async (tenant, event) => {
     const csv =
       event.queryStringParameters?.format === 'csv' || /\btext\/csv\b/.test(event.headers?.accept ?? '');
     const body = await batches.report(tenant, pathId(event), csv ? 'csv' : 'json');
@@ -135,9 +134,9 @@ function addBatchRoutes(routes: Record<string, Route>, batches: BatchService): v
       body,
     };
   };
-  routes['POST /batches/{id}/jobs/{jobId}/retry'] = async (tenant, event) =>
+  routes[ROUTES.retryBatchJob] = async (tenant, event) =>
     json(202, await batches.retryJob(tenant, pathId(event), jobId(event)));
-  routes['DELETE /batches/{id}/jobs/{jobId}'] = async (tenant, event) =>
+  routes[ROUTES.cancelBatchJob] = async (tenant, event) =>
     json(200, await batches.cancelJob(tenant, pathId(event), jobId(event)));
 }
 

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { ENV, readEnv } from '../../contract/env.js';
 import { ErrorCodes, inputError, PipelineError, retryableError } from '../../core/errors.js';
 
 /** Read at call time: the Fargate image, the local runtime and tests each point at their own build. */
-export const ffmpegPath = () => process.env.FFMPEG_PATH || 'ffmpeg';
-export const ffprobePath = () => process.env.FFPROBE_PATH || 'ffprobe';
+export const ffmpegPath = () => readEnv('ffmpegPath') || 'ffmpeg';
+export const ffprobePath = () => readEnv('ffprobePath') || 'ffprobe';
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -103,7 +104,8 @@ export function runTool(
     child.on('error', (error: NodeJS.ErrnoException) => {
       // Spawn failures (ENOENT) emit no 'close' reliably: settle here. Later errors also end in 'close'.
       if (child.pid !== undefined) return;
-      const hint = error.code === 'ENOENT' ? ' (not installed? set FFMPEG_PATH / FFPROBE_PATH)' : '';
+      const hint =
+        error.code === 'ENOENT' ? ` (not installed? set ${ENV.ffmpegPath} / ${ENV.ffprobePath})` : '';
       settle(() => reject(new Error(`cannot run ${binary}: ${error.message}${hint}`, { cause: error })));
     });
     child.on('close', (exitCode, exitSignal) => {

@@ -1,0 +1,40 @@
+/**
+ * Every route of the HTTP API as API Gateway keys it (`METHOD /path`): the CDK app declares exactly
+ * these (lib/constructs/api.ts), the api function dispatches on them (src/adapters/http/api-router.ts).
+ */
+export const ROUTES = {
+  createUpload: 'POST /uploads',
+  submitJob: 'POST /jobs',
+  listJobs: 'GET /jobs',
+  getJob: 'GET /jobs/{id}',
+  cancelJob: 'DELETE /jobs/{id}',
+  listPresets: 'GET /presets',
+  getPreset: 'GET /presets/{name}',
+  savePreset: 'PUT /presets/{name}',
+  deletePreset: 'DELETE /presets/{name}',
+  similarToAsset: 'GET /assets/{id}/similar',
+  similarToHash: 'POST /similar',
+  createWebhook: 'POST /webhooks',
+  listWebhooks: 'GET /webhooks',
+  getWebhook: 'GET /webhooks/{id}',
+  deleteWebhook: 'DELETE /webhooks/{id}',
+  rotateWebhookSecret: 'POST /webhooks/{id}/rotate-secret',
+  enableWebhook: 'POST /webhooks/{id}/enable',
+  listDeliveries: 'GET /webhooks/{id}/deliveries',
+  replayDelivery: 'POST /webhooks/deliveries/{id}/replay',
+  createBatch: 'POST /batches',
+  getBatch: 'GET /batches/{id}',
+  cancelBatch: 'DELETE /batches/{id}',
+  batchReport: 'GET /batches/{id}/report',
+  retryBatchJob: 'POST /batches/{id}/jobs/{jobId}/retry',
+  cancelBatchJob: 'DELETE /batches/{id}/jobs/{jobId}',
+} as const;
+
+export type RouteName = keyof typeof ROUTES;
+export type RouteKey = (typeof ROUTES)[RouteName];
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export function routeParts(key: RouteKey): { method: HttpVerb; path: string } {
+  const [method, path] = key.split(' ') as [HttpVerb, string];
+  return { method, path };
+}
