@@ -8,6 +8,7 @@ import { buildApp } from 'fauxqs';
 import S3rver from 's3rver';
 import { DATA_LAYOUT } from './data-dir.js';
 import { drainConnections, keepIdleConnections } from './http-util.js';
+import { makeObjectWritesAtomic } from './s3-atomic-put.js';
 
 /** How long stop() lets requests in flight finish before it drops their connections. */
 const STOP_DRAIN_MS = 5_000;
@@ -55,6 +56,7 @@ export async function startEmulators(
     // Path-style only: 127.0.0.1 has no virtual hosts.
     vhostBuckets: false,
   });
+  makeObjectWritesAtomic(s3);
   const s3Address = (await s3.run()) as AddressInfo;
   // s3rver keeps its http.Server here; @types/s3rver leaves it out.
   keepIdleConnections((s3 as unknown as { httpServer: Server }).httpServer);
