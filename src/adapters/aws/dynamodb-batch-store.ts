@@ -18,8 +18,11 @@ import { decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
 import {
   BATCH_JOBS_INDEX,
   batchIndexKey,
+  itemKey,
   PENDING_BATCH_JOBS_INDEX,
   RECONCILE_INDEX,
+  SK_PREFIX,
+  tenantPk,
 } from './jobs-table-layout.js';
 
 /**
@@ -34,17 +37,13 @@ export interface DynamoDbBatchStoreOptions {
   writeConcurrency?: number;
 }
 
-const tenantPk = (tenant: string) => `TENANT#${tenant}`;
-const BATCH_PREFIX = 'BATCH#';
-const batchSk = (batchId: string) => `${BATCH_PREFIX}${batchId}`;
-const JOB_PREFIX = 'JOB#';
 const PROTECTED = new Set(['pk', 'sk', 'tenant', 'batchId', 'status', 'reconcileShard', 'reconcileAt']);
 
-export const batchKey = (tenant: string, batchId: string) => ({ pk: tenantPk(tenant), sk: batchSk(batchId) });
+export const batchKey = itemKey.batch;
 
 /** The batch id of a batch item's sort key, or undefined for any other item. */
 export function batchIdOfSk(sk: string): string | undefined {
-  return sk.startsWith(BATCH_PREFIX) ? sk.slice(BATCH_PREFIX.length) : undefined;
+  return sk.startsWith(SK_PREFIX.batch) ? sk.slice(SK_PREFIX.batch.length) : undefined;
 }
 
 /** A stored batch item as the domain sees it (keys and the reconcile index's bookkeeping left out). */
@@ -109,7 +108,7 @@ export class DynamoDbBatchStore implements BatchStore {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: tenantPk(tenant), sk: batchSk(batchId) },
+        Key: itemKey.batch(tenant, batchId),
         ConsistentRead: true,
       }),
     );
@@ -151,7 +150,7 @@ export class DynamoDbBatchStore implements BatchStore {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: tenantPk(tenant), sk: batchSk(batchId) },
+          Key: itemKey.batch(tenant, batchId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
@@ -177,7 +176,7 @@ export class DynamoDbBatchStore implements BatchStore {
     options: { limit: number; cursor?: string },
   ): Promise<ListPage> {
     const key = batchIndexKey(tenant, batchId);
-    const start = options.cursor ? decodeCursor(options.cursor, key, JOB_PREFIX) : undefined;
+    const start = options.cursor ? decodeCursor(options.cursor, key, SK_PREFIX.job) : undefined;
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -246,12 +245,12 @@ export class DynamoDbBatchStore implements BatchStore {
         ExpressionAttributeNames: { '#pending': PENDING_BATCH_JOBS_INDEX.partitionKey },
         ExpressionAttributeValues: {
           ':batch': key,
-          ...(options.afterJobId ? { ':after': `${JOB_PREFIX}${options.afterJobId}` } : {}),
+          ...(options.afterJobId ? { ':after': itemKey.job(tenant, options.afterJobId).sk } : {}),
         },
         Limit: options.limit,
       }),
     );
-    const jobIds = (out.Items ?? []).map((item) => String(item.sk).slice(JOB_PREFIX.length));
+    const jobIds = (out.Items ?? []).map((item) => String(item.sk).slice(SK_PREFIX.job.length));
     return { jobIds, more: out.LastEvaluatedKey !== undefined };
   }
 }

@@ -27,7 +27,7 @@ import {
 } from './dynamodb-delivery-item.js';
 import { type CursorKey, decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
 import { isConditionFailed } from './dynamodb-webhook-endpoint-store.js';
-import { RECONCILE_INDEX } from './jobs-table-layout.js';
+import { itemKey, RECONCILE_INDEX, SK_PREFIX, tenantPk } from './jobs-table-layout.js';
 
 /**
  * Webhook deliveries in the jobs table:
@@ -39,7 +39,7 @@ import { RECONCILE_INDEX } from './jobs-table-layout.js';
  * Every change is one conditional write; the attempt protocol (beginAttempt → send → finishAttempt)
  * is documented on the DeliveryStore port.
  */
-export const DELIVERY_SK_PREFIX = 'DELIVERY#';
+export const DELIVERY_SK_PREFIX = SK_PREFIX.delivery;
 export { MAX_ATTEMPTS_KEPT };
 
 /** Queries one filtered list call may make before it returns a short page with a cursor. */
@@ -51,9 +51,7 @@ const RECONCILE_NAMES = {
   '#reconcileRuns': 'reconcileRuns',
 };
 
-const tenantPk = (tenant: string) => `TENANT#${tenant}`;
 const endpointPrefix = (endpointId: string) => `${DELIVERY_SK_PREFIX}${endpointId}#`;
-const deliverySk = (endpointId: string, eventId: string) => `${endpointPrefix(endpointId)}${eventId}`;
 
 export interface DynamoDbDeliveryStoreOptions {
   tableName: string;
@@ -316,7 +314,7 @@ function createdReconcileAttributes(delivery: Delivery): Record<string, unknown>
 export function deliveryKey(tenant: string, deliveryId: string) {
   const parsed = parseDeliveryId(deliveryId);
   if (!parsed) throw new TypeError(`malformed delivery id ${deliveryId}`);
-  return { pk: tenantPk(tenant), sk: deliverySk(parsed.endpointId, parsed.eventId) };
+  return itemKey.delivery(tenant, parsed.endpointId, parsed.eventId);
 }
 
 /** The delivery id of a delivery item's sort key; undefined for other items. */

@@ -9,7 +9,7 @@ import {
 import { type ChunkProbe, chunkHex, hashChunks } from '../../similarity/hash256.js';
 import type { HashIndexStore, IndexedHash } from '../../similarity/near-duplicates.js';
 import { documentClientOrDefault } from './clients.js';
-import { JOBS_TABLE_KEYS } from './jobs-table-layout.js';
+import { hashIndexKey, JOBS_TABLE_KEYS } from './jobs-table-layout.js';
 
 /**
  * The near-duplicate index on the jobs table's single-table design (string keys pk/sk only, no index):
@@ -21,11 +21,9 @@ import { JOBS_TABLE_KEYS } from './jobs-table-layout.js';
  * second read. Partitions stay small (about N / 65,536 items per chunk value for N uniform hashes).
  */
 const { partitionKey: PK, sortKey: SK } = JOBS_TABLE_KEYS;
-const assetPk = (tenant: string) => `TENANT#${tenant}`;
-const ASSET_PREFIX = 'HASH#';
 const pdqPk = (tenant: string, chunk: number, value: number) =>
-  `TENANT#${tenant}#PDQ#${chunk}#${chunkHex(value)}`;
-const shaPk = (tenant: string, sha256: string) => `TENANT#${tenant}#SHA256#${sha256}`;
+  hashIndexKey.pdqPostings(tenant, chunk, chunkHex(value));
+const shaPk = hashIndexKey.sha256Postings;
 
 export interface DynamoDbHashIndexOptions {
   tableName: string;
@@ -109,7 +107,7 @@ export class DynamoDbHashIndex implements HashIndexStore {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { [PK]: assetPk(tenant), [SK]: `${ASSET_PREFIX}${assetId}` },
+        Key: hashIndexKey.asset(tenant, assetId),
         ConsistentRead: true,
       }),
     );
@@ -170,8 +168,7 @@ function itemsOf(tenant: string, entry: IndexedHash): Item[] {
   };
   const items: Item[] = [
     {
-      [PK]: assetPk(tenant),
-      [SK]: `${ASSET_PREFIX}${entry.assetId}`,
+      ...hashIndexKey.asset(tenant, entry.assetId),
       ...posting,
       ...(entry.sha256 ? { sha256: entry.sha256 } : {}),
     },

@@ -28,9 +28,12 @@ import {
   ACTIVE_JOBS_INDEX,
   BATCH_JOBS_INDEX,
   batchIndexKey,
+  itemKey,
   JOBS_TABLE_KEYS,
   OUTBOX_PENDING_INDEX,
   PENDING_BATCH_JOBS_INDEX,
+  SK_PREFIX,
+  tenantPk,
 } from './jobs-table-layout.js';
 import { reconcileAttributes, setReconcile } from './reconcile-attributes.js';
 
@@ -49,12 +52,6 @@ export { ACTIVE_JOBS_INDEX, JOBS_TABLE_KEYS };
  */
 const countsAsActive = (status: JobStatus) => status === 'QUEUED' || status === 'PROCESSING';
 
-const tenantPk = (tenant: string) => `TENANT#${tenant}`;
-const JOB_PREFIX = 'JOB#';
-const jobSk = (jobId: string) => `${JOB_PREFIX}${jobId}`;
-const idemSk = (key: string) => `IDEM#${key}`;
-const apiKeyPk = (keyHash: string) => `APIKEY#${keyHash}`;
-const API_KEY_SK = 'APIKEY';
 const KEY_HASH = /^[0-9a-f]{64}$/;
 
 /** Attributes a transition's `set` may never touch. */
@@ -126,7 +123,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+        Key: itemKey.job(tenant, jobId),
         ConsistentRead: true,
       }),
     );
@@ -137,13 +134,14 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const { limit } = options;
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid list limit ${limit}`);
     const pk = tenantPk(tenant);
-    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk, JOB_PREFIX);
+    const startKey =
+      options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk, SK_PREFIX.job);
     // One item more than asked: a cursor is returned only when another page really exists.
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': JOB_PREFIX },
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.job },
         ScanIndexForward: false,
         Limit: limit + 1,
         ExclusiveStartKey: startKey,
@@ -236,7 +234,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
 
     const input: UpdateCommandInput = {
       TableName: this.tableName,
-      Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+      Key: itemKey.job(tenant, jobId),
       UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: condition,
       ExpressionAttributeNames: names,
@@ -312,7 +310,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     try {
       const out = await this.sendUpdate({
         TableName: this.tableName,
-        Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+        Key: itemKey.job(tenant, jobId),
         UpdateExpression:
           `SET #status = :processing, #attempt = ${expectedAttempt === undefined ? 'if_not_exists(#attempt, :zero) + :one' : ':next'}, ` +
           '#leaseUntil = :lease, #stage = :stage, #updatedAt = :updatedAt, #active = :tenant, ' +
@@ -370,7 +368,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+          Key: itemKey.job(tenant, jobId),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ConditionExpression: '#status = :processing AND #attempt = :attempt',
           ExpressionAttributeNames: names,
@@ -430,7 +428,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     try {
       await this.sendUpdate({
         TableName: this.tableName,
-        Key: { pk: tenantPk(tenant), sk: jobSk(jobId) },
+        Key: itemKey.job(tenant, jobId),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression:
           '#status = :processing AND #attempt = :attempt AND ' +
@@ -483,12 +481,12 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     jobId: string,
     requestHash: string,
   ): Promise<{ jobId: string; requestHash: string }> {
-    const itemKey = { pk: tenantPk(tenant), sk: idemSk(key) };
+    const idempotencyKey = itemKey.idempotency(tenant, key);
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...itemKey, jobId, requestHash, createdAt: this.isoNow() },
+          Item: { ...idempotencyKey, jobId, requestHash, createdAt: this.isoNow() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -497,7 +495,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       if (!isConditionFailed(error)) throw error;
     }
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: idempotencyKey, ConsistentRead: true }),
     );
     if (!out.Item) {
       // Only possible if someone deleted the record between the two calls.
@@ -511,7 +509,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const out = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: apiKeyPk(keyHash), sk: API_KEY_SK },
+        Key: itemKey.apiKey(keyHash),
         ConsistentRead: true,
       }),
     );
@@ -526,7 +524,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: apiKeyPk(keyHash), sk: API_KEY_SK, tenant, createdAt: this.isoNow() },
+          Item: { ...itemKey.apiKey(keyHash), tenant, createdAt: this.isoNow() },
           ConditionExpression: 'attribute_not_exists(pk) OR tenant = :tenant',
           ExpressionAttributeValues: { ':tenant': tenant },
         }),
@@ -568,7 +566,7 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
     const out = await this.client.send(
       new DeleteCommand({
         TableName: this.tableName,
-        Key: { pk: apiKeyPk(keyHash), sk: API_KEY_SK },
+        Key: itemKey.apiKey(keyHash),
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -647,8 +645,7 @@ function toJob(item: Record<string, unknown>): Job {
 export function jobItem(job: Job): Record<string, unknown> {
   return {
     ...job,
-    pk: tenantPk(job.tenant),
-    sk: jobSk(job.jobId),
+    ...itemKey.job(job.tenant, job.jobId),
     ...(countsAsActive(job.status) ? { activeTenant: job.tenant } : {}),
     ...(job.batch ? { [BATCH_JOBS_INDEX.partitionKey]: batchIndexKey(job.tenant, job.batch.batchId) } : {}),
     ...(job.status === 'PENDING' && job.batch

@@ -9,15 +9,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { JobOutbox } from '../../core/ports.js';
 import { documentClientOrDefault } from './clients.js';
-import { OUTBOX_PENDING_INDEX } from './jobs-table-layout.js';
+import { itemKey, jobIdOfSk, OUTBOX_PENDING_INDEX, tenantOfPk } from './jobs-table-layout.js';
 
 export interface DynamoDbOutboxOptions {
   tableName: string;
   client?: DynamoDBDocumentClient | DynamoDBClient;
 }
-
-const JOB_SK = /^JOB#(.+)$/;
-const TENANT_PK = /^TENANT#(.+)$/;
 
 /**
  * The job items' outboxes (the `outbox` map the job store writes with each state change). Clearing
@@ -34,7 +31,7 @@ export class DynamoDbOutbox implements JobOutbox {
 
   async clear(tenant: string, jobId: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    const Key = { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` };
+    const Key = itemKey.job(tenant, jobId);
     const names: Record<string, string> = { '#outbox': 'outbox', '#pk': 'pk' };
     keys.forEach((key, i) => {
       names[`#k${i}`] = key;
@@ -125,8 +122,8 @@ export class DynamoDbOutbox implements JobOutbox {
       );
       let lapped = false;
       for (const item of out.Items ?? []) {
-        const tenant = TENANT_PK.exec(String(item.pk))?.[1];
-        const jobId = JOB_SK.exec(String(item.sk))?.[1];
+        const tenant = tenantOfPk(String(item.pk));
+        const jobId = jobIdOfSk(String(item.sk));
         if (!tenant || !jobId) continue;
         // After wrapping, the scan reaches the entries it began with: the whole index is covered, and an
         // entry returned twice would be flushed twice in one sweep (a failing one retried at once).
@@ -154,7 +151,7 @@ export class DynamoDbOutbox implements JobOutbox {
     retryAt: string,
     maxFailures: number,
   ): Promise<{ failures: number; parked: boolean }> {
-    const Key = { pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` };
+    const Key = itemKey.job(tenant, jobId);
     const names = { '#outboxAt': OUTBOX_PENDING_INDEX.partitionKey, '#failures': 'outboxFailures' };
     try {
       const out = await this.client.send(

@@ -9,9 +9,9 @@ import {
 import type { OutputSpec } from '../../core/job.js';
 import type { PresetStore } from '../../presets/ports.js';
 import { documentClientOrDefault } from './clients.js';
+import { itemKey, SK_PREFIX, tenantPk } from './jobs-table-layout.js';
 
-const PRESET_PREFIX = 'PRESET#';
-const key = (tenant: string, name: string) => ({ pk: `TENANT#${tenant}`, sk: `${PRESET_PREFIX}${name}` });
+const key = itemKey.preset;
 
 /** Tenant presets in the jobs table: pk TENANT#{tenant}, sk PRESET#{name}, the specs as a list. */
 export class DynamoDbPresetStore implements PresetStore {
@@ -49,7 +49,7 @@ export class DynamoDbPresetStore implements PresetStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `TENANT#${tenant}`, ':prefix': PRESET_PREFIX },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenant), ':prefix': SK_PREFIX.preset },
           ExclusiveStartKey: startKey,
         }),
       );

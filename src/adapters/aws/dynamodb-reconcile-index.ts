@@ -13,10 +13,10 @@ import { batchIdOfSk, batchKey, itemToBatch } from './dynamodb-batch-store.js';
 import { toDelivery } from './dynamodb-delivery-item.js';
 import { deliveryIdOfSk, deliveryKey } from './dynamodb-delivery-store.js';
 import { itemToJob } from './dynamodb-job-store.js';
-import { RECONCILE_INDEX } from './jobs-table-layout.js';
+import { itemKey, jobIdOfSk, RECONCILE_INDEX, tenantOfPk } from './jobs-table-layout.js';
 
-const JOB_SK = /^JOB#([0-9A-HJKMNP-TV-Z]{26})$/;
-const TENANT_PK = /^TENANT#(.+)$/;
+/** Job ids are ULIDs: anything else in the index is not a job item. */
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /**
  * The reconciler's view of the jobs table: the `ReconcileDue` sparse index (keys only), a consistent read
@@ -50,11 +50,11 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
     this.usage.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
     const entries: DueEntry[] = [];
     for (const item of out.Items ?? []) {
-      const tenant = TENANT_PK.exec(String(item.pk))?.[1];
+      const tenant = tenantOfPk(String(item.pk));
       if (!tenant) continue;
       const reconcileAt = Number(item[RECONCILE_INDEX.sortKey]);
-      const jobId = JOB_SK.exec(String(item.sk))?.[1];
-      if (jobId) entries.push({ kind: 'job', tenant, jobId, reconcileAt });
+      const jobId = jobIdOfSk(String(item.sk));
+      if (jobId && ULID.test(jobId)) entries.push({ kind: 'job', tenant, jobId, reconcileAt });
       const deliveryId = deliveryIdOfSk(String(item.sk));
       if (deliveryId) entries.push({ kind: 'delivery', tenant, deliveryId, reconcileAt });
       const batchId = batchIdOfSk(String(item.sk));
@@ -64,7 +64,7 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
   }
 
   async read(tenant: string, jobId: string): Promise<DueRead | undefined> {
-    const item = await this.readItem({ pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` });
+    const item = await this.readItem(itemKey.job(tenant, jobId));
     if (!item) return undefined;
     const at = item[RECONCILE_INDEX.sortKey];
     return {
@@ -75,7 +75,7 @@ export class DynamoDbReconcileIndex implements ReconcileIndex {
   }
 
   async postpone(tenant: string, jobId: string, seen: number, next: number): Promise<boolean> {
-    return this.postponeItem({ pk: `TENANT#${tenant}`, sk: `JOB#${jobId}` }, seen, next);
+    return this.postponeItem(itemKey.job(tenant, jobId), seen, next);
   }
 
   async readDelivery(tenant: string, deliveryId: string): Promise<DueDeliveryRead | undefined> {

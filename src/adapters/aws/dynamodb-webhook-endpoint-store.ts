@@ -12,6 +12,7 @@ import type { WebhookEndpoint, WebhookEndpointStore } from '../../webhooks/ports
 import type { SecretCipher } from '../../webhooks/secrets.js';
 import type { EndpointSecret } from '../../webhooks/signing.js';
 import { documentClientOrDefault } from './clients.js';
+import { itemKey, SK_PREFIX, tenantPk } from './jobs-table-layout.js';
 
 /**
  * Webhook endpoints in the jobs table:
@@ -21,13 +22,9 @@ import { documentClientOrDefault } from './clients.js';
  * another endpoint's item does not decrypt. Their creation and expiry times are not secret and stay in
  * the clear. Plaintext secrets never reach the table.
  */
-export const WEBHOOK_SK_PREFIX = 'WEBHOOK#';
+export const WEBHOOK_SK_PREFIX = SK_PREFIX.webhook;
 
-const tenantPk = (tenant: string) => `TENANT#${tenant}`;
-const key = (tenant: string, endpointId: string) => ({
-  pk: tenantPk(tenant),
-  sk: `${WEBHOOK_SK_PREFIX}${endpointId}`,
-});
+const key = itemKey.webhook;
 
 /** A secret as stored: the value encrypted, its times in the clear. */
 interface StoredSecret {

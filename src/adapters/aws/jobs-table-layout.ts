@@ -58,3 +58,55 @@ export const RECONCILE_INDEX = {
   partitionKey: 'reconcileShard',
   sortKey: 'reconcileAt',
 } as const;
+
+/**
+ * Item keys. Everything a tenant owns shares its partition (`TENANT#{tenant}`), told apart by the sort
+ * key's prefix; API keys and the hash index's postings have partitions of their own. docs/architecture.md
+ * lists every item type with its access patterns.
+ */
+export const SK_PREFIX = {
+  job: 'JOB#',
+  batch: 'BATCH#',
+  idempotency: 'IDEM#',
+  preset: 'PRESET#',
+  webhook: 'WEBHOOK#',
+  delivery: 'DELIVERY#',
+  hashedAsset: 'HASH#',
+} as const;
+
+export const tenantPk = (tenant: string) => `TENANT#${tenant}`;
+
+export const itemKey = {
+  job: (tenant: string, jobId: string) => ({ pk: tenantPk(tenant), sk: `${SK_PREFIX.job}${jobId}` }),
+  batch: (tenant: string, batchId: string) => ({ pk: tenantPk(tenant), sk: `${SK_PREFIX.batch}${batchId}` }),
+  idempotency: (tenant: string, key: string) => ({
+    pk: tenantPk(tenant),
+    sk: `${SK_PREFIX.idempotency}${key}`,
+  }),
+  preset: (tenant: string, name: string) => ({ pk: tenantPk(tenant), sk: `${SK_PREFIX.preset}${name}` }),
+  webhook: (tenant: string, endpointId: string) => ({
+    pk: tenantPk(tenant),
+    sk: `${SK_PREFIX.webhook}${endpointId}`,
+  }),
+  delivery: (tenant: string, endpointId: string, eventId: string) => ({
+    pk: tenantPk(tenant),
+    sk: `${SK_PREFIX.delivery}${endpointId}#${eventId}`,
+  }),
+  apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
+} as const;
+
+/** The hash index: an asset's hashes under its tenant, and postings in partitions of their own. */
+export const hashIndexKey = {
+  asset: (tenant: string, assetId: string) => ({
+    pk: tenantPk(tenant),
+    sk: `${SK_PREFIX.hashedAsset}${assetId}`,
+  }),
+  pdqPostings: (tenant: string, chunk: number, chunkHex: string) =>
+    `${tenantPk(tenant)}#PDQ#${chunk}#${chunkHex}`,
+  sha256Postings: (tenant: string, sha256: string) => `${tenantPk(tenant)}#SHA256#${sha256}`,
+} as const;
+
+/** The tenant of a tenant partition key, the id of a job sort key (undefined when it is not one). */
+export const tenantOfPk = (pk: string) => /^TENANT#([^#]+)$/.exec(pk)?.[1];
+export const jobIdOfSk = (sk: string) =>
+  sk.startsWith(SK_PREFIX.job) ? sk.slice(SK_PREFIX.job.length) : undefined;
