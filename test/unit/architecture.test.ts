@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cruise, type ICruiseResult, type IFlattenedRuleSet } from 'dependency-cruiser';
 import { afterAll, describe, expect, it } from 'vitest';
+import { documentedGraph, layerGraph } from '../../tools/architecture-graph.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const config = createRequire(import.meta.url)(join(ROOT, '.dependency-cruiser.cjs')) as {
@@ -35,6 +36,10 @@ async function violations(baseDir: string, roots: string[]) {
 describe('architecture: the dependency direction holds', () => {
   it('finds no import cycle and no import against the direction in the project', async () => {
     expect(await violations(ROOT, LAYERS)).toEqual([]);
+  }, 120_000);
+
+  it('docs/architecture.md shows the graph the imports make (npm run docs:layers)', async () => {
+    expect(documentedGraph()).toBe(await layerGraph());
   }, 120_000);
 });
 
