@@ -53,9 +53,7 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
   if (documentedGraph(doc) === undefined)
     throw new Error(`docs/architecture.md lacks the ${BEGIN} ... ${END} block`);
   const graph = await layerGraph();
-  writeFileSync(
-    ARCHITECTURE_DOC,
-    doc.slice(0, doc.indexOf(BEGIN) + BEGIN.length) + `\n${graph}\n` + doc.slice(doc.indexOf(END)),
-  );
+  const head = doc.slice(0, doc.indexOf(BEGIN) + BEGIN.length);
+  writeFileSync(ARCHITECTURE_DOC, `${head}\n${graph}\n${doc.slice(doc.indexOf(END))}`);
   console.log('docs/architecture.md: layers graph updated');
 }

@@ -24,6 +24,7 @@ import {
   SK_PREFIX,
   tenantPk,
 } from './jobs-table-layout.js';
+import { addReconcileClause } from './reconcile-attributes.js';
 
 /**
  * Batches in the jobs table: the batch item `pk TENANT#{tenant}, sk BATCH#{batchId}`, and its jobs as
@@ -135,17 +136,9 @@ export class DynamoDbBatchStore implements BatchStore {
       values[`:from${i}`] = status;
     });
     // Until it has ended, the reconciler checks the batch's execution on its cadence; a status write restarts it.
-    const removes = ['#reconcileRuns'];
-    names['#reconcileShard'] = RECONCILE_INDEX.partitionKey;
-    names['#reconcileAt'] = RECONCILE_INDEX.sortKey;
-    names['#reconcileRuns'] = 'reconcileRuns';
+    const removes: string[] = [];
     const at = batchReconcileAt({ status: to, now: Date.now(), reported: set.report !== undefined });
-    if (at === null) removes.push('#reconcileShard', '#reconcileAt');
-    else {
-      sets.push('#reconcileShard = :reconcileShard', '#reconcileAt = :reconcileAt');
-      values[':reconcileShard'] = reconcileShard(batchId);
-      values[':reconcileAt'] = at;
-    }
+    addReconcileClause(names, values, sets, removes, batchId, at);
     try {
       const out = await this.client.send(
         new UpdateCommand({

@@ -1,6 +1,6 @@
-import { deliveryReconcileAt, reconcileShard } from '../../reconciler/schedule.js';
+import { deliveryReconcileAt } from '../../reconciler/schedule.js';
 import type { Delivery, DeliveryAttempt } from '../../webhooks/ports.js';
-import { RECONCILE_INDEX } from './jobs-table-layout.js';
+import { addReconcileClause } from './reconcile-attributes.js';
 
 /**
  * The delivery item's shape and the pieces of the delivery store's conditional writes that need no I/O
@@ -128,15 +128,5 @@ export function reconcileSet(
   deliveryId: string,
   at: number | null,
 ): void {
-  names['#reconcileShard'] = RECONCILE_INDEX.partitionKey;
-  names['#reconcileAt'] = RECONCILE_INDEX.sortKey;
-  names['#reconcileRuns'] = 'reconcileRuns';
-  removes.push('#reconcileRuns');
-  if (at === null) {
-    removes.push('#reconcileShard', '#reconcileAt');
-    return;
-  }
-  values[':reconcileShard'] = reconcileShard(deliveryId);
-  values[':reconcileAt'] = at;
-  sets.push('#reconcileShard = :reconcileShard', '#reconcileAt = :reconcileAt');
+  addReconcileClause(names, values, sets, removes, deliveryId, at);
 }

@@ -18,9 +18,33 @@ export function reconcileAttributes(job: Job): Record<string, unknown> {
 }
 
 /**
- * Adds the reconcile index to an update expression: SET both attributes and reset the redrive count when
- * the write leaves the job unfinished, REMOVE them when it ends it, nothing when it leaves the time as is.
+ * Adds the reconcile index to an update expression, for any item in it (job, delivery, batch): SET the
+ * shard and time and reset the redrive count when `at` is a time, REMOVE all three when it is null (the
+ * item ended), nothing when undefined (the write leaves the time as is).
  */
+export function addReconcileClause(
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+  sets: string[],
+  removes: string[],
+  id: string,
+  at: number | null | undefined,
+): void {
+  if (at === undefined) return;
+  names['#reconcileShard'] = RECONCILE_INDEX.partitionKey;
+  names['#reconcileAt'] = RECONCILE_INDEX.sortKey;
+  names['#reconcileRuns'] = 'reconcileRuns';
+  removes.push('#reconcileRuns');
+  if (at === null) {
+    removes.push('#reconcileShard', '#reconcileAt');
+    return;
+  }
+  values[':reconcileShard'] = reconcileShard(id);
+  values[':reconcileAt'] = at;
+  sets.push('#reconcileShard = :reconcileShard', '#reconcileAt = :reconcileAt');
+}
+
+/** A job write's reconcile clause, from what the write leaves the job as. */
 export function setReconcile(
   names: Record<string, string>,
   values: Record<string, unknown>,
@@ -29,17 +53,5 @@ export function setReconcile(
   jobId: string,
   input: ReconcileInput,
 ): void {
-  const at = reconcileAtFor(input);
-  if (at === undefined) return;
-  names['#reconcileShard'] = RECONCILE_INDEX.partitionKey;
-  names['#reconcileAt'] = RECONCILE_INDEX.sortKey;
-  names['#reconcileRuns'] = 'reconcileRuns';
-  if (at === null) {
-    removes.push('#reconcileShard', '#reconcileAt', '#reconcileRuns');
-    return;
-  }
-  values[':reconcileShard'] = reconcileShard(jobId);
-  values[':reconcileAt'] = at;
-  sets.push('#reconcileShard = :reconcileShard', '#reconcileAt = :reconcileAt');
-  removes.push('#reconcileRuns');
+  addReconcileClause(names, values, sets, removes, jobId, reconcileAtFor(input));
 }
