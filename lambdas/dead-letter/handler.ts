@@ -1,11 +1,8 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { loadConfig } from '../../src/contract/config.js';
 import { failExhausted } from '../../src/jobs/fail-exhausted.js';
+import { sqsBatchHandler } from '../shared/handlers.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
@@ -26,10 +23,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-// A processor per invocation: it holds the batch's state, and the local runtime runs batches of one
-// function concurrently in one process (Lambda never does), where a shared one would mix them up.
-export const handler = middy((event: SQSEvent, context: Context) =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context }),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = sqsBatchHandler(handleRecord);

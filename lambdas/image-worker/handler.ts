@@ -1,9 +1,5 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
@@ -12,6 +8,7 @@ import { readPositiveNumber } from '../../src/contract/env.js';
 import { ingest } from '../../src/jobs/ingest.js';
 import { retryDelaySeconds } from '../../src/jobs/redelivery.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
+import { sqsBatchHandler } from '../shared/handlers.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
@@ -93,10 +90,4 @@ function describe(outcome: Awaited<ReturnType<typeof ingest>>) {
   return { jobId: outcome.jobId };
 }
 
-// A processor per invocation: it holds the batch's state, and the local runtime runs batches of one
-// function concurrently in one process (Lambda never does), where a shared one would mix them up.
-export const handler = middy((event: SQSEvent, context: Context) =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context }),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = sqsBatchHandler(handleRecord);

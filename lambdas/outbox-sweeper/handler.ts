@@ -1,9 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { loadConfig } from '../../src/contract/config.js';
 import { ENV, readPositiveNumber } from '../../src/contract/env.js';
+import { scheduledHandler } from '../shared/handlers.js';
 import { jobEventRelay } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
 
@@ -14,7 +12,7 @@ const relay = jobEventRelay(config, config.eventBusName);
 const graceMs = (readPositiveNumber('outboxGraceSeconds') ?? 30) * 1000;
 
 /** Once a minute: publishes job events whose writer died before publishing them. */
-export const handler = middy(async () => {
+export const handler = scheduledHandler(async () => {
   const swept = await relay.sweep(graceMs);
   if (swept.jobs > 0) logger.warn('republished events left in outboxes', { ...swept });
   metrics.addMetric('OutboxEventsRepublished', MetricUnit.Count, swept.events);
@@ -23,6 +21,4 @@ export const handler = middy(async () => {
   if (swept.parked > 0) logger.error('parked job outboxes that kept failing to publish', { ...swept });
   if (swept.failures > 0) throw new Error(`${swept.failures} job outbox(es) could not be published`);
   return swept;
-})
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+});

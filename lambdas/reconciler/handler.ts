@@ -1,7 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.js';
 import { DynamoDbReconcileIndex } from '../../src/adapters/aws/dynamodb-reconcile-index.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
@@ -13,6 +10,7 @@ import { loadConfig } from '../../src/contract/config.js';
 import { reconcile } from '../../src/reconciler/reconciler.js';
 import { START_PASS_DETAIL } from '../../src/reconciler/schedule.js';
 import { batchRunner } from '../shared/batches.js';
+import { scheduledHandler } from '../shared/handlers.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, metrics } from '../shared/observability.js';
 
@@ -42,7 +40,7 @@ const deps = {
 };
 
 /** Every minute (and at a local stack's start): re-drives accepted jobs that nothing drives any more. */
-export const handler = middy(async (event: { detail?: Record<string, unknown> } = {}) => {
+export const handler = scheduledHandler(async (event: { detail?: Record<string, unknown> } = {}) => {
   const before = { ...index.usage };
   const report = await reconcile(deps, { everythingDue: event?.detail?.[START_PASS_DETAIL] === true });
   const redriven = report.examined - (report.actions.moved ?? 0) - (report.actions.waiting ?? 0);
@@ -50,6 +48,4 @@ export const handler = middy(async (event: { detail?: Record<string, unknown> } 
   metrics.addMetric('JobsReconciled', MetricUnit.Count, redriven);
   metrics.addMetric('ReconcileReadUnits', MetricUnit.Count, index.usage.readUnits - before.readUnits);
   return report;
-})
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+});

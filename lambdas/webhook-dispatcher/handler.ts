@@ -1,13 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { loadConfig } from '../../src/contract/config.js';
 import { readPositiveNumber } from '../../src/contract/env.js';
 import { sendWebhook } from '../../src/webhooks/sender.js';
 import { dispatchDelivery } from '../../src/webhooks/webhook-dispatch.js';
+import { sqsBatchHandler } from '../shared/handlers.js';
 import { logger, metrics } from '../shared/observability.js';
 import { hideMessage } from '../shared/sqs-visibility.js';
 import { webhookAdapters } from '../shared/webhooks.js';
@@ -57,13 +54,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   throw new Deferred(`${outcome.reason}: next look in ${outcome.seconds} s`);
 }
 
-// A processor per invocation: it holds the batch's state, and the local runtime runs batches of one
-// function concurrently in one process (Lambda never does), where a shared one would mix them up.
-export const handler = middy((event: SQSEvent, context: Context) =>
-  processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
-    context,
-    throwOnFullBatchFailure: false,
-  }),
-)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = sqsBatchHandler(handleRecord, { throwOnFullBatchFailure: false });
