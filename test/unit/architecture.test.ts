@@ -9,23 +9,25 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cruise, type ICruiseResult, type IFlattenedRuleSet } from 'dependency-cruiser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { documentedGraph, layerGraph } from '../../tools/architecture-graph.js';
+import {
+  CRUISE_OPTIONS,
+  documentedGraph,
+  layerGraph,
+  PROJECT_LAYERS,
+} from '../../tools/architecture-graph.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const config = createRequire(import.meta.url)(join(ROOT, '.dependency-cruiser.cjs')) as {
   forbidden: IFlattenedRuleSet['forbidden'];
   options: Record<string, unknown>;
 };
-const LAYERS = ['src', 'lambdas', 'lib', 'local', 'bin', 'containers'];
 
 async function violations(baseDir: string, roots: string[]) {
   const { output } = await cruise(roots, {
     baseDir,
     validate: true,
     ruleSet: { forbidden: config.forbidden },
-    tsPreCompilationDeps: true,
-    doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(cdk\\.out|\\.local)/' },
+    ...CRUISE_OPTIONS,
   });
   const result = output as ICruiseResult;
   return result.summary.violations.map(
@@ -35,7 +37,7 @@ async function violations(baseDir: string, roots: string[]) {
 
 describe('architecture: the dependency direction holds', () => {
   it('finds no import cycle and no import against the direction in the project', async () => {
-    expect(await violations(ROOT, LAYERS)).toEqual([]);
+    expect(await violations(ROOT, PROJECT_LAYERS)).toEqual([]);
   }, 120_000);
 
   it('docs/architecture.md shows the graph the imports make (npm run docs:layers)', async () => {

@@ -60,10 +60,11 @@ export function finishAttemptUpdate(
     '#updatedAt = :now',
   ];
   const removes = ['#inFlight', '#leaseUntil'];
-  // Still PENDING: its retry message must arrive by then; ended: it leaves the reconcile index.
+  // Still PENDING: its retry message must arrive by then (else the reconciler sends another); ended
+  // (DELIVERED or DEAD_LETTERED): it leaves the reconcile index.
   const nextAttemptAt = next.status === 'PENDING' ? next.nextAttemptAt : undefined;
   const at = deliveryReconcileAt({ status: next.status, now: epochMs(now), nextAttemptAt });
-  reconcileSet(names, values, sets, removes, deliveryId, at);
+  addReconcileClause(names, values, sets, removes, deliveryId, at);
   // DynamoDB refuses names and values the expressions do not use: add them with their clauses.
   if (next.status !== 'DELIVERED') names['#lastError'] = 'lastError';
   if (next.status === 'PENDING') {
@@ -114,19 +115,4 @@ export function toDelivery(item: Record<string, unknown>): Delivery {
   } = item;
   const attempts = (delivery.attempts ?? []) as DeliveryAttempt[];
   return { ...delivery, attempts: attempts.slice(-MAX_ATTEMPTS_KEPT) } as unknown as Delivery;
-}
-
-/**
- * The reconcile index attributes a delivery write sets: while PENDING, the time after which its message
- * must have arrived (else the reconciler sends another); removed once it is DELIVERED or DEAD_LETTERED.
- */
-export function reconcileSet(
-  names: Record<string, string>,
-  values: Record<string, unknown>,
-  sets: string[],
-  removes: string[],
-  deliveryId: string,
-  at: number | null,
-): void {
-  addReconcileClause(names, values, sets, removes, deliveryId, at);
 }
