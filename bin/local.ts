@@ -60,7 +60,7 @@ Ctrl-C stops everything.`);
 
 // SIGTERM/Ctrl-C: stop taking requests, let jobs in flight finish, then stop. Past the deadline it exits
 // anyway: the unfinished jobs' 30 s leases lapse and the reconciler's start pass hands them to a worker.
-const stopDeadlineMs = (readPositiveNumber('localStopDeadlineSeconds') ?? 25) * 1000;
+const stopDeadlineMs = Number(readEnv('localStopDeadlineSeconds') ?? 25) * 1000;
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
