@@ -5,6 +5,7 @@ import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
+import { bucketProbe, jobsTableProbe, queueProbe } from '../../src/adapters/aws/health-probes.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
@@ -12,6 +13,8 @@ import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { BatchService } from '../../src/batches/batch-service.js';
 import { loadConfig } from '../../src/contract/config.js';
+import { healthChecker } from '../../src/core/health.js';
+import { HEALTH_CHECK_SUFFIX, TENANT_PREFIX, UPLOADS_PREFIX } from '../../src/core/keys.js';
 import { JobService } from '../../src/jobs/job-service.js';
 import { PresetService } from '../../src/presets/preset-service.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
@@ -67,6 +70,12 @@ const router = createApiRouter({
   }),
   auth: new ApiKeyAuthenticator(apiKeys),
   webhooks: new WebhookService({ ...webhookAdapters(config), stage: config.stage }),
+  health: healthChecker([
+    jobsTableProbe(config.jobsTable),
+    bucketProbe('uploads', config.uploadsBucket, `${UPLOADS_PREFIX}${HEALTH_CHECK_SUFFIX}`),
+    bucketProbe('outputs', config.outputsBucket, `${TENANT_PREFIX}${HEALTH_CHECK_SUFFIX}`),
+    queueProbe('jobs-normal', config.queueUrls.normal),
+  ]),
   onUnexpectedError: (error) => logger.error('unexpected API error', { error }),
 });
 

@@ -9,12 +9,11 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { UPLOADS_PREFIX } from '../../src/core/keys.js';
+import { TENANT_PREFIX, UPLOADS_PREFIX } from '../../src/core/keys.js';
 import type { StageConfig } from '../config.js';
 import { acknowledgeNag } from '../nag.js';
 
-/** Prefix every tenant object lives under (`t/{tenant}/...`); S3 events and expiry are scoped to it. */
-export const TENANT_PREFIX = 't/';
+export { TENANT_PREFIX };
 
 export interface StorageProps {
   config: StageConfig;

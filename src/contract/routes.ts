@@ -3,6 +3,9 @@
  * these (lib/constructs/api.ts), the api function dispatches on them (src/adapters/http/api-router.ts).
  */
 export const ROUTES = {
+  /** Public (no API key): the OpenAPI document and the load-balancer health check. */
+  openApi: 'GET /openapi.json',
+  health: 'GET /health',
   createUpload: 'POST /uploads',
   submitJob: 'POST /jobs',
   listJobs: 'GET /jobs',
@@ -32,6 +35,9 @@ export const ROUTES = {
 
 export type RouteName = keyof typeof ROUTES;
 export type RouteKey = (typeof ROUTES)[RouteName];
+/** The routes answered without an API key. */
+export const PUBLIC_ROUTES: readonly RouteKey[] = [ROUTES.openApi, ROUTES.health];
+
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export function routeParts(key: RouteKey): { method: HttpVerb; path: string } {

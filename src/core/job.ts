@@ -135,7 +135,9 @@ export const OutputSpec = z
     if ((spec.position === 'attention' || spec.position === 'entropy') && spec.fit !== 'cover') {
       ctx.addIssue({ code: 'custom', path: ['position'], message: 'smart crop needs fit "cover"' });
     }
-  });
+  })
+  // The id names the schema in the OpenAPI document (src/adapters/http/openapi/).
+  .meta({ id: 'OutputSpec' });
 export type OutputSpec = z.infer<typeof OutputSpec>;
 
 export const PresetName = z.enum(['thumbnail', 'web', 'social', 'archive']);
@@ -159,7 +161,8 @@ export const OutputOverrides = z
     enlarge: z.boolean().optional(),
     animated: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'OutputOverrides' });
 export type OutputOverrides = z.infer<typeof OutputOverrides>;
 
 export const OutputSpecList = z
@@ -170,10 +173,12 @@ export const OutputSpecList = z
     message: 'output names must be unique (each names its own object)',
   });
 
-export const Outputs = z.union([
-  z.object({ preset: PresetRef, overrides: OutputOverrides.optional() }).strict(),
-  z.object({ specs: OutputSpecList }).strict(),
-]);
+export const Outputs = z
+  .union([
+    z.object({ preset: PresetRef, overrides: OutputOverrides.optional() }).strict(),
+    z.object({ specs: OutputSpecList }).strict(),
+  ])
+  .meta({ id: 'Outputs' });
 export type Outputs = z.infer<typeof Outputs>;
 
 const TenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);

@@ -16,7 +16,11 @@ const UPLOAD_KEY = new RegExp(`^uploads/${PRIORITIES}/t/${TENANT}/${JOB_ID_PATTE
 
 export const UPLOADS_PREFIX = 'uploads/';
 export const uploadsPrefixFor = (priority: Priority) => `${UPLOADS_PREFIX}${priority}/`;
-export const tenantPrefix = (tenant: string) => `t/${tenant}/`;
+/** Prefix every tenant object lives under (`t/{tenant}/...`); S3 events and expiry are scoped to it. */
+export const TENANT_PREFIX = 't/';
+export const tenantPrefix = (tenant: string) => `${TENANT_PREFIX}${tenant}/`;
+/** A key no object has, inside the prefixes the api function may read: GET /health's S3 probe. */
+export const HEALTH_CHECK_SUFFIX = '.health-check';
 
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? 'file';

@@ -18,61 +18,63 @@ const LadderFields = {
   audioBitrateKbps: AudioKbps.default(128),
 };
 
-export const VideoOutputSpec = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('mp4'),
-    name: Name.default('video'),
-    maxHeight: ShortSide.default(1080),
-    crf: z.number().int().min(14).max(40).default(23),
-    preset: X264Preset.default('veryfast'),
-    audioBitrateKbps: AudioKbps.default(128),
-  }),
-  z.strictObject({
-    kind: z.literal('webm'),
-    name: Name.default('video'),
-    maxHeight: ShortSide.default(1080),
-    crf: z.number().int().min(15).max(50).default(33),
-    /** libvpx-vp9 cpu-used: 0 slowest/best .. 8 fastest. */
-    speed: z.number().int().min(0).max(8).default(4),
-    audioBitrateKbps: AudioKbps.default(96),
-  }),
-  z.strictObject({ kind: z.literal('hls'), name: Name.default('hls'), ...LadderFields }),
-  z.strictObject({
-    kind: z.literal('dash'),
-    name: Name.default('dash'),
-    ...LadderFields,
-    /** Also HLS playlists over the same CMAF segments (one encode, both manifests, no duplicate bytes). */
-    hlsPlaylists: z.boolean().default(false),
-  }),
-  z.strictObject({
-    kind: z.literal('poster'),
-    name: Name.default('poster'),
-    /** Default: 10% into the clip (past fade-ins and black first frames). */
-    atSeconds: z.number().min(0).optional(),
-    maxHeight: ShortSide.default(1080),
-  }),
-  z.strictObject({
-    kind: z.literal('thumbnails'),
-    name: Name.default('thumbnails'),
-    count: z.number().int().min(1).max(100).default(5),
-    /** Each thumbnail fits this box. */
-    width: z.number().int().min(32).max(640).default(320),
-    height: z.number().int().min(32).max(640).default(180),
-    /** Also one sprite sheet and a WebVTT file mapping time ranges to its tiles. */
-    sprite: z.boolean().default(false),
-    spriteColumns: z.number().int().min(1).max(20).default(5),
-  }),
-  z.strictObject({
-    kind: z.literal('audio'),
-    name: Name.default('audio'),
-    codecs: z
-      .array(z.enum(['aac', 'opus']))
-      .min(1)
-      .max(2)
-      .default(['aac']),
-    bitrateKbps: AudioKbps.optional(),
-  }),
-]);
+export const VideoOutputSpec = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('mp4'),
+      name: Name.default('video'),
+      maxHeight: ShortSide.default(1080),
+      crf: z.number().int().min(14).max(40).default(23),
+      preset: X264Preset.default('veryfast'),
+      audioBitrateKbps: AudioKbps.default(128),
+    }),
+    z.strictObject({
+      kind: z.literal('webm'),
+      name: Name.default('video'),
+      maxHeight: ShortSide.default(1080),
+      crf: z.number().int().min(15).max(50).default(33),
+      /** libvpx-vp9 cpu-used: 0 slowest/best .. 8 fastest. */
+      speed: z.number().int().min(0).max(8).default(4),
+      audioBitrateKbps: AudioKbps.default(96),
+    }),
+    z.strictObject({ kind: z.literal('hls'), name: Name.default('hls'), ...LadderFields }),
+    z.strictObject({
+      kind: z.literal('dash'),
+      name: Name.default('dash'),
+      ...LadderFields,
+      /** Also HLS playlists over the same CMAF segments (one encode, both manifests, no duplicate bytes). */
+      hlsPlaylists: z.boolean().default(false),
+    }),
+    z.strictObject({
+      kind: z.literal('poster'),
+      name: Name.default('poster'),
+      /** Default: 10% into the clip (past fade-ins and black first frames). */
+      atSeconds: z.number().min(0).optional(),
+      maxHeight: ShortSide.default(1080),
+    }),
+    z.strictObject({
+      kind: z.literal('thumbnails'),
+      name: Name.default('thumbnails'),
+      count: z.number().int().min(1).max(100).default(5),
+      /** Each thumbnail fits this box. */
+      width: z.number().int().min(32).max(640).default(320),
+      height: z.number().int().min(32).max(640).default(180),
+      /** Also one sprite sheet and a WebVTT file mapping time ranges to its tiles. */
+      sprite: z.boolean().default(false),
+      spriteColumns: z.number().int().min(1).max(20).default(5),
+    }),
+    z.strictObject({
+      kind: z.literal('audio'),
+      name: Name.default('audio'),
+      codecs: z
+        .array(z.enum(['aac', 'opus']))
+        .min(1)
+        .max(2)
+        .default(['aac']),
+      bitrateKbps: AudioKbps.optional(),
+    }),
+  ])
+  .meta({ id: 'VideoOutputSpec' });
 export type VideoOutputSpec = z.input<typeof VideoOutputSpec>;
 export type ParsedVideoOutputSpec = z.output<typeof VideoOutputSpec>;
 
@@ -87,8 +89,10 @@ export const VIDEO_PRESETS = {
 export type VideoPresetName = keyof typeof VIDEO_PRESETS;
 
 const MaxFps = z.number().min(1).max(120).default(60);
-export const VideoRequest = z.union([
-  z.strictObject({ preset: z.enum(['mobile', 'web', 'hls']), maxFps: MaxFps }),
-  z.strictObject({ outputs: z.array(VideoOutputSpec).min(1).max(10), maxFps: MaxFps }),
-]);
+export const VideoRequest = z
+  .union([
+    z.strictObject({ preset: z.enum(['mobile', 'web', 'hls']), maxFps: MaxFps }),
+    z.strictObject({ outputs: z.array(VideoOutputSpec).min(1).max(10), maxFps: MaxFps }),
+  ])
+  .meta({ id: 'VideoRequest' });
 export type VideoRequest = z.input<typeof VideoRequest>;

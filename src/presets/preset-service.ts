@@ -4,7 +4,7 @@ import { OutputSpecList, type Outputs, PresetRef } from '../core/job.js';
 import type { PresetStore } from './ports.js';
 import { applyOverrides, isBuiltInPreset, PRESETS } from './presets.js';
 
-const SavePresetRequest = z.object({ outputs: OutputSpecList }).strict();
+export const SavePresetRequest = z.object({ outputs: OutputSpecList }).strict();
 
 /**
  * Named output presets: the built-in ones and those a tenant saves (`PUT /presets/{name}`). Jobs name a

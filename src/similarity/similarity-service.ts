@@ -8,7 +8,7 @@ import {
   type SimilarMatch,
 } from './near-duplicates.js';
 
-const SimilarRequest = z
+export const SimilarRequest = z
   .object({
     pdq: z.object({ hash: z.string(), quality: z.number().int().min(0).max(100).optional() }).strict(),
     maxDistance: z.number().int().min(0).max(31).optional(),
@@ -18,7 +18,7 @@ const SimilarRequest = z
   .strict();
 
 /** Query-string options of GET /assets/{id}/similar. */
-const SimilarQueryString = z
+export const SimilarQueryString = z
   .object({
     maxDistance: z.coerce.number().int().min(0).max(31).optional(),
     includeLowQuality: z.enum(['true', 'false']).optional(),

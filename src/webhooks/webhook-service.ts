@@ -27,13 +27,13 @@ export const MAX_OVERLAP_SECONDS = 7 * 24 * 3600;
 const CREATE_ROUNDS = 3;
 
 const ENDPOINT_ID = /^wh_[0-9A-HJKMNP-TV-Z]{26}$/;
-const DELIVERY_STATUSES = [
+export const DELIVERY_STATUSES = [
   'PENDING',
   'DELIVERED',
   'DEAD_LETTERED',
 ] as const satisfies readonly DeliveryStatus[];
 
-const CreateWebhookRequest = z
+export const CreateWebhookRequest = z
   .object({
     url: z.string().min(1).max(2048),
     /** Omitted: every event type, including ones added later. */
@@ -42,7 +42,7 @@ const CreateWebhookRequest = z
   })
   .strict();
 
-const RotateSecretRequest = z
+export const RotateSecretRequest = z
   .object({ overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional() })
   .strict();
 

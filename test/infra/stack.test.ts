@@ -314,6 +314,8 @@ describe('MediaPipeline stack (dev)', () => {
     const routes = ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) => route);
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(
       [
+        'GET /openapi.json',
+        'GET /health',
         'POST /batches',
         'GET /batches/{id}',
         'DELETE /batches/{id}',

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalPipeline } from '../../local/pipeline.js';
 import type { JobView } from '../../src/jobs/job-view.js';
+import { assertResponseMatchesContract, ContractViolation } from './openapi-contract.js';
 import { TEST_SEED, testRandom } from './seed.js';
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -20,6 +21,7 @@ export interface ApiResponse<T = Record<string, unknown>> {
  */
 const RETRY = { attempts: 8, baseMs: 250, maxMs: 12_000 };
 const retryable = (status: number) => status >= 500;
+const isJson = (contentType: string) => /^application\/([\w.-]+\+)?json\b/.test(contentType);
 /** POST routes that honour Idempotency-Key, so a retry cannot create a second job or batch. */
 const IDEMPOTENT_POSTS = /^\/(jobs|uploads|batches)(\?|$)/;
 let idempotencyKeys = 0;
@@ -89,16 +91,20 @@ export function pipelineClient(pipeline: LocalPipeline) {
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
         });
         const text = await response.text();
+        const contentType = response.headers.get('content-type') ?? '';
         const result: ApiResponse<T> = {
           status: response.status,
-          contentType: response.headers.get('content-type') ?? '',
-          body: (text ? JSON.parse(text) : {}) as T,
+          contentType,
+          // JSON bodies parsed; other media types (the batch report's CSV) kept as text.
+          body: (text ? (isJson(contentType) ? JSON.parse(text) : text) : {}) as T,
           attempts: attempt,
         };
+        // Every answer, errors included, must be what the OpenAPI document says (docs/openapi.json).
+        assertResponseMatchesContract(method, path, { ...result, body: text ? result.body : undefined });
         if (attempt >= attempts || !retryable(result.status)) return result;
         failure = `${result.status} ${text}`;
       } catch (error) {
-        if (attempt >= attempts) throw error;
+        if (error instanceof ContractViolation || attempt >= attempts) throw error;
         failure = String(error);
       }
       const delay = jitter() * Math.min(RETRY.maxMs, RETRY.baseMs * 2 ** attempt);

@@ -1,12 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { BatchService } from '../../batches/batch-service.js';
-import { ROUTES, type RouteKey } from '../../contract/routes.js';
+import { PUBLIC_ROUTES, ROUTES, type RouteKey } from '../../contract/routes.js';
 import { DomainError, invalidRequest } from '../../core/domain-error.js';
+import type { HealthReport } from '../../core/health.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { PresetService } from '../../presets/preset-service.js';
 import type { SimilarityService } from '../../similarity/similarity-service.js';
 import type { ApiKeyAuthenticator } from '../../tenants/api-keys.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
+import { openApiDocument } from './openapi/document.js';
 import { type ProblemDetails, problem, problemFor } from './problems.js';
 
 export interface ApiRouterDeps {
@@ -19,9 +21,12 @@ export interface ApiRouterDeps {
   webhooks?: WebhookService;
   /** Batches of jobs (the /batches routes). */
   batches?: BatchService;
+  /** GET /health (no key): the dependency checks (src/core/health.ts); absent, liveness only. */
+  health?: () => Promise<HealthReport>;
   onUnexpectedError?: (error: unknown) => void;
 }
 
+type PublicRoute = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 type Route = (tenant: string, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
@@ -88,9 +93,12 @@ export function createApiRouter(deps: ApiRouterDeps) {
       json(202, await webhooks.replay(tenant, pathId(event)));
   }
   if (deps.batches) addBatchRoutes(routes, deps.batches);
+  const publicRoutes = publicRoutesOf(deps);
 
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
+      const publicRoute = publicRoutes[event.routeKey as RouteKey];
+      if (publicRoute) return await publicRoute(event);
       const tenant = await deps.auth.tenantFor(apiKeyOf(event));
       if (!tenant) {
         return problemResponse(
@@ -112,6 +120,36 @@ export function createApiRouter(deps: ApiRouterDeps) {
       return problemResponse(problem(500, 'Internal error', 'the request could not be completed'));
     }
   };
+}
+
+function publicRoutesOf(deps: ApiRouterDeps): Partial<Record<RouteKey, PublicRoute>> {
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  const routes: Partial<Record<RouteKey, PublicRoute>> = {
+    [ROUTES.openApi]: async (event) => {
+      document ??= openApiDocument();
+      const server = serverUrlOf(event);
+      return json(200, server ? { ...document, servers: [{ url: server }] } : document);
+    },
+    [ROUTES.health]: async () => {
+      const report = deps.health
+        ? await deps.health()
+        : { status: 'pass' as const, checks: {}, time: new Date().toISOString() };
+      return json(report.status === 'pass' ? 200 : 503, report, { 'cache-control': 'no-store' });
+    },
+  };
+  for (const key of Object.keys(routes) as RouteKey[]) {
+    if (!PUBLIC_ROUTES.includes(key)) throw new Error(`${key} answers without a key but is not public`);
+  }
+  return routes;
+}
+
+/** The API's own base URL (stage path included), so the document's server is the one it came from. */
+function serverUrlOf(event: APIGatewayProxyEventV2): string | undefined {
+  const host = event.headers?.['x-forwarded-host'] ?? event.headers?.host ?? event.requestContext?.domainName;
+  if (!host) return undefined;
+  const proto = event.headers?.['x-forwarded-proto'] ?? 'https';
+  const stage = event.requestContext?.stage;
+  return `${proto}://${host}${stage && stage !== '$default' ? `/${stage}` : ''}`;
 }
 
 function addBatchRoutes(routes: Partial<Record<RouteKey, Route>>, batches: BatchService): void {
