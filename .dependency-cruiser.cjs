@@ -2,12 +2,12 @@
  * The dependency direction, enforced (test/unit/architecture.test.ts runs this on every `npm test`):
  *
  *   contract ← core ← media
- *                  ← slices (jobs, batches, webhooks, presets, similarity, reconciler, tenants)
+ *                  ← slices (jobs, batches, webhooks, presets, similarity, reconciler, tenants, operations)
  *                  ← adapters (aws, http) ← lambdas, containers, local, lib, bin
  *
  * A use case speaks only the domain: no HTTP, Lambda or AWS SDK types. See docs/architecture.md.
  */
-const SLICES = '^src/(jobs|batches|webhooks|presets|similarity|reconciler|tenants)/';
+const SLICES = '^src/(jobs|batches|webhooks|presets|similarity|reconciler|tenants|operations)/';
 const COMPOSITION = '^(lambdas|containers|local|lib|bin)/';
 
 module.exports = {

@@ -122,6 +122,7 @@ export class MediaPipelineStack extends Stack {
       outputs: this.storage.outputs,
       table,
       queues: this.ingest.queues,
+      deadLetterQueue: this.ingest.deadLetterQueue,
       eventBus: this.events.bus,
       webhooks: this.webhooks,
       environment: env,

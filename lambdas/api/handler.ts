@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { DynamoDbBatchStore } from '../../src/adapters/aws/dynamodb-batch-store.js';
+import { DynamoDbDeadLetterStore } from '../../src/adapters/aws/dynamodb-dead-letter-store.js';
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
@@ -10,12 +11,14 @@ import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
 import { SfnVideoOrchestrator } from '../../src/adapters/aws/sfn-video-orchestrator.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
+import { SqsQueueStats } from '../../src/adapters/aws/sqs-queue-stats.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { BatchService } from '../../src/batches/batch-service.js';
 import { loadConfig } from '../../src/contract/config.js';
 import { healthChecker } from '../../src/core/health.js';
 import { HEALTH_CHECK_SUFFIX, TENANT_PREFIX, UPLOADS_PREFIX } from '../../src/core/keys.js';
 import { JobService } from '../../src/jobs/job-service.js';
+import { OperationsService } from '../../src/operations/operations-service.js';
 import { PresetService } from '../../src/presets/preset-service.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
 import { SimilarityService } from '../../src/similarity/similarity-service.js';
@@ -53,7 +56,19 @@ const batches = config.batchStateMachineArn
       onStopFailed,
     })
   : undefined;
+const operations = config.ingestDeadLetterQueueUrl
+  ? new OperationsService({
+      jobs,
+      deadLetters: new DynamoDbDeadLetterStore({ tableName: config.jobsTable }),
+      queueStats: new SqsQueueStats({
+        queueUrls: config.queueUrls,
+        deadLetterQueueUrl: config.ingestDeadLetterQueueUrl,
+      }),
+      queue,
+    })
+  : undefined;
 const router = createApiRouter({
+  operations,
   batches,
   presets,
   similarity: new SimilarityService(

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
+import { DynamoDbDeadLetterStore } from '../../src/adapters/aws/dynamodb-dead-letter-store.js';
 import { loadConfig } from '../../src/contract/config.js';
 import { failExhausted } from '../../src/jobs/fail-exhausted.js';
 import { sqsBatchHandler } from '../shared/handlers.js';
@@ -9,11 +10,12 @@ import { logger, metrics } from '../shared/observability.js';
 
 const config = loadConfig();
 const jobs = jobStore(config);
+const deadLetters = new DynamoDbDeadLetterStore({ tableName: config.jobsTable });
 
 /** Messages the ingest queue gave up on: their jobs end FAILED with RETRIES_EXHAUSTED. */
 async function handleRecord(record: SQSRecord): Promise<void> {
   for (const message of readIngestMessages(record)) {
-    const job = await failExhausted({ jobs }, message);
+    const job = await failExhausted({ jobs, deadLetters }, message);
     logger.warn('dead-lettered ingest message', {
       messageId: record.messageId,
       jobId: job?.jobId,

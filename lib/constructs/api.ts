@@ -40,6 +40,8 @@ export interface ApiProps {
   table: ITable;
   /** The job queue of each priority. */
   queues: Record<Priority, IQueue>;
+  /** The ingest dead-letter queue: GET /stats reports its depth. */
+  deadLetterQueue: IQueue;
   /** Job events (submission, cancellation and retry change job state). */
   eventBus: IEventBus;
   /** Endpoint secrets (encrypt and decrypt) and delivery replays (send to the delivery queue). */
@@ -87,6 +89,7 @@ export class Api extends Construct {
         uploadUrlTtlSeconds: env.uploadUrlTtlSeconds,
         maxActiveJobsPerTenant: String(config.maxActiveJobsPerTenant),
         ...queueUrlSettings(props.queues),
+        ingestDeadLetterQueueUrl: props.deadLetterQueue.queueUrl,
         eventBusName: env.eventBusName,
         webhookDeliveryQueueUrl: env.webhookDeliveryQueueUrl,
         webhookSecretsKeyId: env.webhookSecretsKeyId,
@@ -108,6 +111,7 @@ export class Api extends Construct {
     props.outputs.grantRead(fn, `${TENANT_PREFIX}*`);
     acknowledgeBucketGrant(this.handler, props.outputs, 'read', `${TENANT_PREFIX}*`);
     for (const queue of Object.values(props.queues)) queue.grantSendMessages(fn);
+    props.deadLetterQueue.grant(fn, 'sqs:GetQueueAttributes');
     props.eventBus.grantPutEventsTo(fn);
     props.webhooks.grantManageSecrets(fn);
     props.webhooks.grantReplay(fn);

@@ -21,6 +21,7 @@ const ConfigSchema = z.object({
   [ENV.queueUrlLow]: z.string().optional(),
   [ENV.eventBusName]: z.string().min(1).optional(),
   [ENV.webhookDeliveryQueueUrl]: z.string().min(1).optional(),
+  [ENV.ingestDeadLetterQueueUrl]: z.string().min(1).optional(),
   [ENV.webhookSecretsKeyId]: z.string().min(1).optional(),
   [ENV.stage]: z.string().min(1).default('dev'),
   [ENV.batchStateMachineArn]: z.string().min(1).optional(),
@@ -52,6 +53,7 @@ export interface PipelineConfig {
   /** The custom bus job events go to; without it events stay in the outbox (tests, tools). */
   eventBusName?: string;
   webhookDeliveryQueueUrl?: string;
+  ingestDeadLetterQueueUrl?: string;
   /** KMS key that encrypts webhook secrets. */
   webhookSecretsKeyId?: string;
   /** dev | staging | prod, or 'local' under the local runtime (the webhook URL policy depends on it). */
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig
     maxActiveJobsPerTenant: c[ENV.maxActiveJobsPerTenant],
     eventBusName: c[ENV.eventBusName],
     webhookDeliveryQueueUrl: c[ENV.webhookDeliveryQueueUrl],
+    ingestDeadLetterQueueUrl: c[ENV.ingestDeadLetterQueueUrl],
     webhookSecretsKeyId: c[ENV.webhookSecretsKeyId],
     stage: c[ENV.stage],
     batchStateMachineArn: c[ENV.batchStateMachineArn],

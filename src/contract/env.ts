@@ -21,6 +21,8 @@ export const ENV = {
   /** The image worker: the ingest queues' visibility timeout and its first retry delay. */
   ingestVisibilitySeconds: 'INGEST_VISIBILITY_SECONDS',
   workerRetryBaseSeconds: 'WORKER_RETRY_BASE_SECONDS',
+  /** The api function: the ingest dead-letter queue whose depth GET /stats reports. */
+  ingestDeadLetterQueueUrl: 'INGEST_DEAD_LETTER_QUEUE_URL',
   // Events and webhooks.
   eventBusName: 'EVENT_BUS_NAME',
   outboxGraceSeconds: 'OUTBOX_GRACE_SECONDS',

@@ -31,6 +31,9 @@ export const ROUTES = {
   batchReport: 'GET /batches/{id}/report',
   retryBatchJob: 'POST /batches/{id}/jobs/{jobId}/retry',
   cancelBatchJob: 'DELETE /batches/{id}/jobs/{jobId}',
+  stats: 'GET /stats',
+  listDeadLetters: 'GET /dead-letters',
+  redriveDeadLetters: 'POST /dead-letters/redrive',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -5,10 +5,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.js';
+import { DynamoDbDeadLetterStore } from '../../src/adapters/aws/dynamodb-dead-letter-store.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
 import type { OutputSpec } from '../../src/core/job.js';
 import { ConditionFailedError } from '../../src/core/ports.js';
+import { InMemoryDeadLetterStore } from '../../src/operations/in-memory-dead-letter-store.js';
+import type { DeadLetter, DeadLetterStore } from '../../src/operations/ports.js';
 import { InMemoryPresetStore } from '../../src/presets/in-memory-preset-store.js';
 import type { PresetStore } from '../../src/presets/ports.js';
 import { hashApiKey } from '../../src/tenants/api-keys.js';
@@ -99,5 +102,47 @@ describe.each(apiKeyStores)('ApiKeyStore contract: %s', (kind) => {
     await expect(store.putKeyHash(taken, 'globex')).rejects.toBeInstanceOf(ConditionFailedError);
     expect(await store.tenantForKeyHash(taken)).toBe('acme');
     await expect(store.putKeyHash('not-a-hash', 'acme')).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+const deadLetterStores: [string, () => DeadLetterStore][] = [
+  ['in memory', () => new InMemoryDeadLetterStore()],
+  ['DynamoDB', () => new DynamoDbDeadLetterStore({ tableName: TABLE, client: dynamo })],
+];
+
+describe.each(deadLetterStores)('DeadLetterStore contract: %s', (kind, make) => {
+  const tenant = `dlq-${kind.replace(/\W/g, '')}`;
+  const letter = (jobId: string, t = tenant): DeadLetter => ({
+    tenant: t,
+    jobId,
+    priority: 'high',
+    deadLetteredAt: '2030-01-01T00:00:00.000Z',
+    reason: 'every delivery failed',
+  });
+
+  it('keeps one dead letter per job, pages them oldest job first, counts and removes them', async () => {
+    const store = make();
+    const ids = ['01J00000000000000000000003', '01J00000000000000000000001', '01J00000000000000000000002'];
+    for (const id of ids) await store.put(letter(id));
+    await store.put(letter(ids[0] as string));
+    await store.put(letter('01J00000000000000000000009', `${tenant}-other`));
+    const first = await store.list(tenant, { limit: 2 });
+    expect(first.deadLetters.map((d) => d.jobId)).toEqual([ids[1], ids[2]]);
+    expect(first.deadLetters[0]).toEqual(letter(ids[1] as string));
+    const second = await store.list(tenant, { limit: 2, cursor: first.cursor });
+    expect(second).toEqual({ deadLetters: [letter(ids[0] as string)], cursor: undefined });
+    expect(await store.count(tenant, 100)).toBe(3);
+    expect(await store.count(tenant, 2)).toBe(2);
+    await store.remove(tenant, ids[1] as string);
+    await store.remove(tenant, 'never-there');
+    expect(await store.count(tenant, 100)).toBe(2);
+    expect(await store.count(`${tenant}-other`, 100)).toBe(1);
+  });
+
+  it('refuses a cursor it did not issue', async () => {
+    const store = make();
+    await expect(store.list(tenant, { limit: 1, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      name: 'InvalidCursorError',
+    });
   });
 });

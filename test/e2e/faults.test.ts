@@ -127,6 +127,20 @@ describe('local pipeline: duplicates and faults end in exactly one terminal stat
     await client.sendS3Event(pipeline.stack.outputs.UploadsBucketName ?? '', job.source.key, PHOTO.length);
     await pipeline.stack.idle(IDLE_MS);
     expect((await client.job(job.id)).status).toBe('FAILED');
+
+    // The dead letter is listed and counted; once the fault is gone, a redrive finishes the job.
+    const listed = await client.api<{ deadLetters: { jobId: string }[] }>('GET', '/dead-letters');
+    expect(listed.body.deadLetters.map((d) => d.jobId)).toContain(job.id);
+    const stats = await client.api<{ deadLetters: { count: number } }>('GET', '/stats');
+    expect(stats.body.deadLetters.count).toBeGreaterThanOrEqual(1);
+    const redriven = await client.api<{ redriven: string[] }>('POST', '/dead-letters/redrive', { body: {} });
+    expect(redriven.body.redriven).toContain(job.id);
+    await pipeline.stack.idle(IDLE_MS);
+    const finished = await client.job(job.id);
+    expect(finished.status).toBe('COMPLETED');
+    expect(finished.outputs).toHaveLength(4);
+    const after = await client.api<{ deadLetters: { jobId: string }[] }>('GET', '/dead-letters');
+    expect(after.body.deadLetters.map((d) => d.jobId)).not.toContain(job.id);
   });
 
   it('acknowledges a malformed message without touching any job', async () => {

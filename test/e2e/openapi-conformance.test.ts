@@ -228,6 +228,21 @@ describe('the API answers what its OpenAPI document says, errors included', () =
     expect((await client.api('GET', `/batches/${MISSING_JOB}/report`)).status).toBe(404);
   });
 
+  it('statistics and dead letters', async () => {
+    const stats = await client.api<{ window: { jobs: number }; jobs: { unfinished: number } }>(
+      'GET',
+      '/stats',
+    );
+    expect(stats.status).toBe(200);
+    expect(stats.body.window.jobs).toBeGreaterThan(0);
+    expect((await client.api('GET', '/dead-letters')).status).toBe(200);
+    expect((await client.api('GET', '/dead-letters?limit=0')).status).toBe(400);
+    const redrive = await client.api<{ redriven: string[] }>('POST', '/dead-letters/redrive', { body: {} });
+    expect(redrive.status).toBe(200);
+    expect(redrive.body.redriven).toEqual([]);
+    expect((await client.api('POST', '/dead-letters/redrive', { body: { limit: 0 } })).status).toBe(400);
+  });
+
   it('every keyed route answers 401 problem details without a key, or with a wrong one', async () => {
     for (const key of Object.values(ROUTES)) {
       if (PUBLIC_ROUTES.includes(key)) continue;

@@ -316,6 +316,9 @@ describe('MediaPipeline stack (dev)', () => {
       [
         'GET /openapi.json',
         'GET /health',
+        'GET /stats',
+        'GET /dead-letters',
+        'POST /dead-letters/redrive',
         'POST /batches',
         'GET /batches/{id}',
         'DELETE /batches/{id}',
@@ -418,6 +421,7 @@ describe('MediaPipeline stack (dev)', () => {
         'QUEUE_URL_HIGH',
         'QUEUE_URL_NORMAL',
         'QUEUE_URL_LOW',
+        'INGEST_DEAD_LETTER_QUEUE_URL',
         'EVENT_BUS_NAME',
         'WEBHOOK_DELIVERY_QUEUE_URL',
         'WEBHOOK_SECRETS_KEY_ID',
@@ -525,6 +529,15 @@ describe('MediaPipeline stack (dev)', () => {
     const deadLetter = statementsOf(ENTRIES.deadLetter);
     expect(deadLetter.flatMap(actions).filter((action) => action.startsWith('s3:'))).toEqual([]);
     expect(statementsOf(ENTRIES.api).flatMap(actions)).toContain('sqs:SendMessage');
+    // GET /stats reads the ingest dead-letter queue's depth: that one action on that queue, nothing more.
+    const onDeadLetterQueue = statementsOf(ENTRIES.api).filter((statement) =>
+      JSON.stringify(statement.Resource).includes('IngestDeadLetterQueue'),
+    );
+    expect(onDeadLetterQueue.flatMap(actions)).toEqual(['sqs:GetQueueAttributes']);
+    const [, api] = functionByEntry(resources, ENTRIES.api);
+    expect(JSON.stringify(api.Properties.Environment.Variables.INGEST_DEAD_LETTER_QUEUE_URL)).toContain(
+      'IngestDeadLetterQueue',
+    );
   });
 
   it('ships sharp to the worker only, in an arm64/nodejs22.x layer pinned to the lockfile version', () => {

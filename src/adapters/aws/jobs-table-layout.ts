@@ -72,6 +72,7 @@ export const SK_PREFIX = {
   webhook: 'WEBHOOK#',
   delivery: 'DELIVERY#',
   hashedAsset: 'HASH#',
+  deadLetter: 'DEADLETTER#',
 } as const;
 
 export const tenantPk = (tenant: string) => `TENANT#${tenant}`;
@@ -91,6 +92,10 @@ export const itemKey = {
   delivery: (tenant: string, endpointId: string, eventId: string) => ({
     pk: tenantPk(tenant),
     sk: `${SK_PREFIX.delivery}${endpointId}#${eventId}`,
+  }),
+  deadLetter: (tenant: string, jobId: string) => ({
+    pk: tenantPk(tenant),
+    sk: `${SK_PREFIX.deadLetter}${jobId}`,
   }),
   apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
 } as const;

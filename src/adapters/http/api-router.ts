@@ -4,6 +4,7 @@ import { PUBLIC_ROUTES, ROUTES, type RouteKey } from '../../contract/routes.js';
 import { DomainError, invalidRequest } from '../../core/domain-error.js';
 import type { HealthReport } from '../../core/health.js';
 import type { JobService } from '../../jobs/job-service.js';
+import type { OperationsService } from '../../operations/operations-service.js';
 import type { PresetService } from '../../presets/preset-service.js';
 import type { SimilarityService } from '../../similarity/similarity-service.js';
 import type { ApiKeyAuthenticator } from '../../tenants/api-keys.js';
@@ -21,6 +22,8 @@ export interface ApiRouterDeps {
   webhooks?: WebhookService;
   /** Batches of jobs (the /batches routes). */
   batches?: BatchService;
+  /** Statistics and dead letters (GET /stats, the /dead-letters routes). */
+  operations?: OperationsService;
   /** GET /health (no key): the dependency checks (src/core/health.ts); absent, liveness only. */
   health?: () => Promise<HealthReport>;
   onUnexpectedError?: (error: unknown) => void;
@@ -93,6 +96,15 @@ export function createApiRouter(deps: ApiRouterDeps) {
       json(202, await webhooks.replay(tenant, pathId(event)));
   }
   if (deps.batches) addBatchRoutes(routes, deps.batches);
+  const { operations } = deps;
+  if (operations) {
+    routes[ROUTES.stats] = async (tenant) =>
+      json(200, await operations.stats(tenant), { 'cache-control': 'no-store' });
+    routes[ROUTES.listDeadLetters] = async (tenant, event) =>
+      json(200, await operations.listDeadLetters(tenant, event.queryStringParameters ?? {}));
+    routes[ROUTES.redriveDeadLetters] = async (tenant, event) =>
+      json(200, await operations.redrive(tenant, jsonBody(event)));
+  }
   const publicRoutes = publicRoutesOf(deps);
 
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -86,7 +86,12 @@ function operationObject(name: RouteName): ZodOpenApiOperationObject {
         : {}),
     },
     ...(operation.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }
+      ? {
+          requestBody: {
+            required: !operation.bodyOptional,
+            content: { 'application/json': { schema: operation.body } },
+          },
+        }
       : {}),
     responses: responses as ZodOpenApiResponsesObject,
   };
@@ -115,6 +120,7 @@ export function openApiDocument(serverUrl?: string) {
       { name: 'presets' },
       { name: 'similarity' },
       { name: 'webhooks' },
+      { name: 'operations' },
       { name: 'meta' },
     ],
     security: [{ apiKey: [] }, { bearer: [] }],

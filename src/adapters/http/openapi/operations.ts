@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BatchRequest } from '../../../batches/batch.js';
 import { ROUTES, type RouteKey } from '../../../contract/routes.js';
 import { SubmitJobRequest, UploadRequest } from '../../../core/job.js';
+import { RedriveRequest } from '../../../operations/operations-service.js';
 import { SavePresetRequest } from '../../../presets/preset-service.js';
 import { SimilarQueryString, SimilarRequest } from '../../../similarity/similarity-service.js';
 import {
@@ -13,6 +14,7 @@ import {
   BatchReport,
   Batch as BatchSchema,
   BatchWithJobs,
+  DeadLetterList,
   DeliveryList,
   Delivery as DeliverySchema,
   Health,
@@ -20,8 +22,10 @@ import {
   JobList,
   Preset,
   PresetList,
+  RedriveResult,
   SimilarToAsset,
   SimilarToHash,
+  Stats,
   UploadCreated,
   Webhook,
   WebhookList,
@@ -39,10 +43,12 @@ export interface SuccessResponse {
 
 export interface Operation {
   summary: string;
-  tag: 'jobs' | 'presets' | 'similarity' | 'webhooks' | 'batches' | 'meta';
+  tag: 'jobs' | 'presets' | 'similarity' | 'webhooks' | 'batches' | 'operations' | 'meta';
   pathParams?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** The body may be left out (read as `{}`). */
+  bodyOptional?: boolean;
   /** The Idempotency-Key header is honoured (a retry with the same key returns the first result). */
   idempotent?: boolean;
   responses: SuccessResponse[];
@@ -198,6 +204,7 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
     tag: 'webhooks',
     pathParams: id('Endpoint id'),
     body: RotateSecretRequest,
+    bodyOptional: true,
     responses: [ok('The endpoint and its new secret', WebhookWithSecret)],
     problems: [400, 404, 409],
   },
@@ -277,5 +284,26 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
     pathParams: batchJob,
     responses: [ok('The cancelled job', Job)],
     problems: [404, 409],
+  },
+  [ROUTES.stats]: {
+    summary: "The tenant's jobs of the last hour (by status, throughput, latency percentiles) and the queues",
+    tag: 'operations',
+    responses: [ok('The statistics', Stats)],
+    problems: [],
+  },
+  [ROUTES.listDeadLetters]: {
+    summary: 'Jobs whose ingest message was dead-lettered (FAILED with RETRIES_EXHAUSTED), oldest first',
+    tag: 'operations',
+    query: pageQuery,
+    responses: [ok('A page of dead letters', DeadLetterList)],
+    problems: [400],
+  },
+  [ROUTES.redriveDeadLetters]: {
+    summary: 'Queue the oldest dead-lettered jobs again',
+    tag: 'operations',
+    body: RedriveRequest,
+    bodyOptional: true,
+    responses: [ok('What was redriven, and what is left', RedriveResult)],
+    problems: [400],
   },
 };

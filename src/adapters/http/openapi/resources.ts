@@ -5,6 +5,7 @@ import { ErrorCodes } from '../../../core/errors.js';
 import { JobStatus, MetadataPolicy, OutputSpec, Outputs, Priority } from '../../../core/job.js';
 import { VideoRequest } from '../../../core/video-request.js';
 import type { JobView } from '../../../jobs/job-view.js';
+import type { OperationsService } from '../../../operations/operations-service.js';
 import type { DeliveryView, WebhookView } from '../../../webhooks/webhook-service.js';
 import type { ProblemDetails } from '../problems.js';
 
@@ -273,6 +274,64 @@ export const Health = z
   })
   .meta({ id: 'Health', description: '503 with status fail when any dependency does not answer' });
 
+const Latency = z.object({
+  count: z.number().int(),
+  p50: z.number().optional(),
+  p95: z.number().optional(),
+  p99: z.number().optional(),
+  max: z.number().optional(),
+});
+const QueueDepth = z.object({
+  visible: z.number().int(),
+  inFlight: z.number().int(),
+  delayed: z.number().int(),
+});
+export const Stats = z
+  .object({
+    window: z.object({
+      from: isoTime,
+      to: isoTime,
+      jobs: z.number().int(),
+      truncated: z
+        .boolean()
+        .meta({ description: 'More jobs than read (2,000): the window starts at the oldest one read' }),
+    }),
+    jobs: z.object({
+      byStatus: z.record(JobStatusEnum, z.number().int()),
+      unfinished: z
+        .number()
+        .int()
+        .meta({ description: 'All unfinished jobs, also older ones (up to 10,000)' }),
+      throughput: z.object({
+        completed: z.number().int(),
+        failed: z.number().int(),
+        completedPerMinute: z.number(),
+      }),
+      latencySeconds: z.object({ queue: Latency, processing: Latency, total: Latency }),
+    }),
+    queues: z
+      .object({ jobs: z.record(Priority, QueueDepth), deadLetter: QueueDepth })
+      .meta({ description: "The stage's queues, shared by every tenant" }),
+    deadLetters: z.object({ count: z.number().int() }),
+  })
+  .meta({ id: 'Stats', description: "The tenant's jobs created in the last hour, and the stage's queues" });
+
+const DeadLetter = z
+  .object({
+    tenant: z.string(),
+    jobId: z.string(),
+    priority: Priority,
+    deadLetteredAt: isoTime,
+    reason: z.string(),
+  })
+  .meta({ id: 'DeadLetter' });
+export const DeadLetterList = z.object({ deadLetters: z.array(DeadLetter), cursor });
+export const RedriveResult = z.object({
+  redriven: z.array(z.string()).meta({ description: 'Jobs queued again' }),
+  skipped: z.array(z.object({ jobId: z.string(), reason: z.string() })),
+  remaining: z.number().int().meta({ description: 'Dead letters left (call again to redrive more)' }),
+});
+
 // Compile-time: every view the services return fits the schema that documents it.
 export type Fits<View, Schema extends z.ZodType> = View extends z.input<Schema> ? true : never;
 export const viewsFitSchemas: [
@@ -281,4 +340,7 @@ export const viewsFitSchemas: [
   Fits<WebhookView, typeof Webhook>,
   Fits<DeliveryView, typeof Delivery>,
   Fits<ProblemDetails, typeof Problem>,
-] = [true, true, true, true, true];
+  Fits<Awaited<ReturnType<OperationsService['stats']>>, typeof Stats>,
+  Fits<Awaited<ReturnType<OperationsService['redrive']>>, typeof RedriveResult>,
+  Fits<Awaited<ReturnType<OperationsService['listDeadLetters']>>, typeof DeadLetterList>,
+] = [true, true, true, true, true, true, true, true];
