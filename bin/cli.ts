@@ -6,6 +6,7 @@ import {
   statusCommand,
   uploadCommand,
 } from '../src/cli/commands.js';
+import { EXIT, exitFor } from '../src/cli/exit-codes.js';
 import { hashCommand } from '../src/cli/hash-command.js';
 import { processCommand } from '../src/cli/process-command.js';
 import { listenCommand } from '../src/cli/webhooks-listen.js';
@@ -15,7 +16,15 @@ import { ROUTES } from '../src/contract/routes.js';
 const program = new Command('media-pipeline')
   .description('Upload media to a media-pipeline stack (local or deployed) and follow the jobs.')
   .option('--api <url>', `API base URL (default: the running local stack, or ${ENV.apiUrl})`)
-  .option('--api-key <key>', `API key (default: the local stack dev key, or ${ENV.apiKey})`);
+  .option('--api-key <key>', `API key (default: the local stack dev key, or ${ENV.apiKey})`)
+  .option('--json', 'print JSON only, for scripts (errors too: {"error": {...}}); exit codes in the README')
+  // Commander's own errors (unknown option, missing argument) exit with the usage code.
+  .exitOverride((error) => {
+    if (error.exitCode === 0) process.exit(0);
+    process.exit(EXIT.usage);
+  });
+const json = () => Boolean(program.opts().json);
+const printJson = (value: unknown) => console.log(JSON.stringify(value));
 
 program
   .command('upload')
@@ -46,7 +55,7 @@ program
       files: string[],
       options: { preset?: string; spec?: string; metadata: string; allowSvg: boolean; out: string },
     ) => {
-      process.exitCode = await processCommand(files, options);
+      process.exitCode = await processCommand(files, { ...options, json: json() });
     },
   );
 
@@ -61,6 +70,7 @@ program
   .action(async (options: { events?: string; port?: string; count?: string }) => {
     process.exitCode = await listenCommand({
       ...program.opts(),
+      json: json(),
       events: options.events?.split(',').map((t) => t.trim()),
       port: options.port ? Number(options.port) : undefined,
       count: options.count ? Number(options.count) : undefined,
@@ -97,6 +107,7 @@ program
   .requiredOption('--tenant <id>', 'tenant id: lowercase letters, digits and dashes')
   .action(async (options: { table: string; tenant: string }) => {
     const apiKey = await createApiKeyCommand(options);
+    if (json()) return printJson({ tenant: options.tenant, apiKey });
     console.log(apiKey);
     console.error(`API key for tenant ${options.tenant} (shown once; only its SHA-256 is stored)`);
   });
@@ -108,11 +119,9 @@ program
   .requiredOption('--key <apiKey>', 'the key to revoke (only its hash is looked up)')
   .action(async (options: { table: string; key: string }) => {
     const tenant = await revokeApiKeyCommand(options);
-    if (tenant) console.error(`revoked a key of tenant ${tenant}`);
-    else {
-      console.error('no such key');
-      process.exitCode = 1;
-    }
+    if (!tenant) process.exitCode = EXIT.refused;
+    if (json()) printJson({ revoked: Boolean(tenant), tenant });
+    else console.error(tenant ? `revoked a key of tenant ${tenant}` : 'no such key');
   });
 
 program
@@ -124,6 +133,8 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  const { code, json: body } = exitFor(error);
+  if (json()) printJson(body);
+  else console.error(error instanceof Error ? error.message : error);
+  process.exitCode = code;
 });

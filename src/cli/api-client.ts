@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, readEnv } from '../contract/env.js';
+import { ApiError, ApiUnreachableError, UsageError } from './exit-codes.js';
 
 export interface CliTarget {
   apiUrl: string;
@@ -17,7 +18,7 @@ export function resolveTarget(flags: { api?: string; apiKey?: string }, cwd = pr
   const apiUrl = flags.api ?? readEnv('apiUrl') ?? local.apiUrl;
   const apiKey = flags.apiKey ?? readEnv('apiKey') ?? local.apiKey;
   if (!apiUrl || !apiKey) {
-    throw new Error(
+    throw new UsageError(
       'no API to talk to: start the local stack with `npm start`, or pass --api URL and --api-key KEY ' +
         `(or set ${ENV.apiUrl} and ${ENV.apiKey})`,
     );
@@ -29,16 +30,33 @@ export class ApiClient {
   constructor(private readonly target: CliTarget) {}
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.target.apiUrl}${path}`, {
-      method,
-      headers: { 'x-api-key': this.target.apiKey, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${this.target.apiUrl}${path}`, {
+        method,
+        headers: { 'x-api-key': this.target.apiKey, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+      throw new ApiUnreachableError(`${method} ${path}: no answer from ${this.target.apiUrl} (${cause})`);
+    }
     const text = await response.text();
-    const parsed = text ? JSON.parse(text) : {};
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      if (response.ok) throw new ApiError(`${method} ${path}: the answer is not JSON`, response.status);
+    }
     if (!response.ok) {
       const detail = parsed.detail ?? parsed.title ?? parsed.message ?? text;
-      throw new Error(`${method} ${path} failed with ${response.status}: ${detail}`);
+      const { type, title, code } = parsed as Record<string, string | undefined>;
+      throw new ApiError(`${method} ${path} failed with ${response.status}: ${detail}`, response.status, {
+        type,
+        title,
+        detail: typeof parsed.detail === 'string' ? parsed.detail : undefined,
+        code,
+      });
     }
     return parsed as T;
   }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { BatchView } from '../batches/batch-view.js';
 import { ApiClient, resolveTarget } from './api-client.js';
+import { EXIT, UsageError } from './exit-codes.js';
 
 interface BatchOptions {
   wait: boolean;
@@ -10,6 +12,8 @@ interface BatchOptions {
   pollMs?: number;
   /** Where progress lines go (tests capture them). */
   log?: (line: string) => void;
+  /** Print the batch (when it ended, with --wait) as one JSON document instead of text and a bar. */
+  json?: boolean;
 }
 
 /**
@@ -19,15 +23,26 @@ interface BatchOptions {
 export async function batchCommand(specPath: string, options: BatchOptions): Promise<number> {
   const log = options.log ?? console.log;
   const api = new ApiClient(resolveTarget(options));
-  const spec = JSON.parse(readFileSync(specPath, 'utf8')) as unknown;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(readFileSync(specPath, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${specPath}: ${(error as Error).message}`);
+  }
   let batch = await api.call<BatchView>('POST', '/batches', spec);
-  log(`batch ${batch.id} ${batch.status}: ${batch.total} jobs`);
-  if (!options.wait) return 0;
+  const done = () => {
+    if (options.json) log(JSON.stringify(batch));
+    return batch.counts.FAILED ? EXIT.failed : EXIT.ok;
+  };
+  if (!options.json) log(`batch ${batch.id} ${batch.status}: ${batch.total} jobs`);
+  if (!options.wait) return done();
   const bar = new cliProgress.SingleBar(
     {
       format: ' {bar} {percentage}% | {status} | {counts}',
       hideCursor: true,
       noTTYOutput: true,
+      // --json: stdout carries the JSON only, and stderr no bar either.
+      ...(options.json ? { stream: new Writable({ write: (_chunk, _encoding, done) => done() }) } : {}),
       notTTYSchedule: 2000,
     },
     cliProgress.Presets.shades_classic,
@@ -39,16 +54,17 @@ export async function batchCommand(specPath: string, options: BatchOptions): Pro
     bar.update(batch.percentComplete, { status: batch.status.toLowerCase(), counts: formatCounts(batch) });
   }
   bar.stop();
+  if (options.json) return done();
   log(`batch ${batch.id} ${batch.status}: ${formatCounts(batch)}`);
   log(`report: GET /batches/${batch.id}/report (add ?format=csv for CSV)`);
-  return batch.counts.FAILED ? 1 : 0;
+  return done();
 }
 
 /** `media-pipeline batch-status <id>`: the batch with its counts, ETA and first page of jobs. */
 export async function batchStatusCommand(batchId: string, options: { api?: string; apiKey?: string }) {
   const batch = await new ApiClient(resolveTarget(options)).call<BatchView>('GET', `/batches/${batchId}`);
   console.log(JSON.stringify(batch, null, 2));
-  return batch.counts.FAILED ? 1 : 0;
+  return batch.counts.FAILED ? EXIT.failed : EXIT.ok;
 }
 
 const formatCounts = (batch: BatchView) =>

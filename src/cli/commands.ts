@@ -1,18 +1,20 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import { VIDEO_PRESETS } from '../core/video-request.js';
 import type { JobView } from '../jobs/job-view.js';
 import { hashApiKey, issueApiKey } from '../tenants/api-keys.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 import { contentTypeFor, namedLikeVideoOrAudio } from './content-types.js';
+import { EXIT, UsageError } from './exit-codes.js';
 import { postFileToPresignedPost } from './multipart-upload.js';
 
 /** Image files ask for `outputs`; video and audio files for `video` (presets mobile, web, hls). */
 function outputsRequest(path: string, preset: string): Record<string, unknown> {
   if (!namedLikeVideoOrAudio(path)) return { outputs: { preset } };
   if (!Object.hasOwn(VIDEO_PRESETS, preset))
-    throw new Error(`video and audio files take --preset mobile, web or hls (got ${preset})`);
+    throw new UsageError(`video and audio files take --preset mobile, web or hls (got ${preset})`);
   return { video: { preset } };
 }
 
@@ -28,6 +30,9 @@ interface UploadOptions {
   api?: string;
   apiKey?: string;
   pollMs?: number;
+  /** Print one JSON document (an array of `{file, job}` or `{file, error}`) instead of text and bars. */
+  json?: boolean;
+  print?: (line: string) => void;
 }
 
 interface UploadResponse {
@@ -38,12 +43,15 @@ interface UploadResponse {
 /** Uploads each file through the API's presigned POST; with --wait, follows each job to its end. */
 export async function uploadCommand(files: string[], options: UploadOptions): Promise<number> {
   const api = new ApiClient(resolveTarget(options));
+  const print = options.print ?? ((line: string) => console.log(line));
   const bars = new cliProgress.MultiBar(
     {
       format: ' {bar} {percentage}% | {name} | {stage}',
       hideCursor: true,
       noTTYOutput: true,
       notTTYSchedule: 2000,
+      // --json: stdout carries the JSON only, and stderr no bars either.
+      ...(options.json ? { stream: new Writable({ write: (_chunk, _encoding, done) => done() }) } : {}),
     },
     cliProgress.Presets.shades_classic,
   );
@@ -87,24 +95,26 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
     }),
   );
   bars.stop();
-  let failures = 0;
+  const failures = results.filter((r) => 'error' in r || r.job.status === 'FAILED').length;
+  if (options.json) {
+    print(JSON.stringify(results.map(({ path, ...rest }) => ({ file: path, ...rest }))));
+    return failures === 0 ? EXIT.ok : EXIT.failed;
+  }
   for (const result of results) {
     if ('error' in result) {
-      failures++;
-      console.log(`${result.path}: ${result.error}`);
+      print(`${result.path}: ${result.error}`);
       continue;
     }
     const { job } = result;
-    console.log(`${result.path}: job ${job.id} ${job.status}`);
-    if (job.status === 'FAILED') failures++;
-    if (job.error) console.log(`  error ${job.error.code}: ${job.error.detail}`);
+    print(`${result.path}: job ${job.id} ${job.status}`);
+    if (job.error) print(`  error ${job.error.code}: ${job.error.detail}`);
     for (const output of job.outputs ?? []) {
       const size = output.width ? `${output.width}x${output.height}, ` : '';
-      console.log(`  ${output.name}: ${output.key} (${size}${output.bytes} bytes)`);
-      console.log(`    ${output.url}`);
+      print(`  ${output.name}: ${output.key} (${size}${output.bytes} bytes)`);
+      print(`    ${output.url}`);
     }
   }
-  return failures === 0 ? 0 : 1;
+  return failures === 0 ? EXIT.ok : EXIT.failed;
 }
 
 export async function statusCommand(
@@ -113,7 +123,7 @@ export async function statusCommand(
 ): Promise<number> {
   const job = await new ApiClient(resolveTarget(options)).call<JobView>('GET', `/jobs/${jobId}`);
   console.log(JSON.stringify(job, null, 2));
-  return job.status === 'FAILED' ? 1 : 0;
+  return job.status === 'FAILED' ? EXIT.failed : EXIT.ok;
 }
 
 /** For a deployed stack: a new API key for a tenant, its hash written to the stack's jobs table. */

@@ -4,6 +4,7 @@ import { ErrorCodes, inputError, toPipelineError } from '../core/errors.js';
 import { MetadataPolicy, type OutputSpec, Outputs } from '../core/job.js';
 import { extensionFor, type ImageLimits, processImage } from '../media/image/pipeline.js';
 import { resolveOutputs } from '../presets/presets.js';
+import { EXIT } from './exit-codes.js';
 import { isVideoOrAudio, processVideoFile } from './process-video.js';
 
 export interface ProcessCommandOptions {
@@ -15,6 +16,8 @@ export interface ProcessCommandOptions {
   allowSvg?: boolean;
   limits?: ImageLimits;
   log?: (line: string) => void;
+  /** Print the results (each `<name>.result.json`) as one JSON array instead of a line per file. */
+  json?: boolean;
 }
 
 interface ResultFile {
@@ -38,7 +41,8 @@ interface ResultFile {
  * `process <file...> [--preset NAME | --spec JSON] --out DIR`: the worker's image pipeline on local
  * files, no stack needed. Writes `<name>.<output>.<ext>` and `<name>.result.json` per input. Video and
  * audio files go through the transcoder's code instead (presets mobile, web, hls; outputs in `<name>/`).
- * Returns the exit code: 0 when every input completed, 1 when any failed, 2 for a usage error.
+ * Returns the exit code (src/cli/exit-codes.ts): 0 when every input completed, 1 when any failed, 2 for a
+ * usage error.
  */
 export async function processCommand(files: string[], options: ProcessCommandOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -49,12 +53,14 @@ export async function processCommand(files: string[], options: ProcessCommandOpt
     specs = VIDEO_ONLY_PRESETS.has(options.preset ?? '') ? undefined : parseOutputs(options);
     metadataPolicy = MetadataPolicy.parse(options.metadata ?? 'strip');
   } catch (error) {
-    log(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 2;
+    const message = error instanceof Error ? error.message : String(error);
+    log(options.json ? JSON.stringify({ error: { message } }) : `error: ${message}`);
+    return EXIT.usage;
   }
   await mkdir(options.out, { recursive: true });
   const used = new Set<string>();
   let failures = 0;
+  const results: unknown[] = [];
   for (const file of files) {
     const name = uniqueName(basename(file, extname(file)) || 'image', used);
     const result = (await isVideoOrAudio(file))
@@ -66,8 +72,10 @@ export async function processCommand(files: string[], options: ProcessCommandOpt
         ? await processOne(file, name, specs, metadataPolicy, options)
         : videoOnlyPresetResult(file, options.preset ?? '');
     await writeFile(join(options.out, `${name}.result.json`), `${JSON.stringify(result, null, 2)}\n`);
+    results.push(result);
+    if (result.status === 'FAILED') failures++;
+    if (options.json) continue;
     if (result.status === 'FAILED') {
-      failures++;
       log(`${file}: FAILED ${result.error?.code}: ${result.error?.message}`);
     } else {
       log(
@@ -75,7 +83,8 @@ export async function processCommand(files: string[], options: ProcessCommandOpt
       );
     }
   }
-  return failures === 0 ? 0 : 1;
+  if (options.json) log(JSON.stringify(results));
+  return failures === 0 ? EXIT.ok : EXIT.failed;
 }
 
 async function processOne(

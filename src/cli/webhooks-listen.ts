@@ -15,6 +15,8 @@ export interface ListenOptions {
   /** Stop after this many events (scripts, tests); default: until interrupted. */
   count?: number;
   print?: (line: string) => void;
+  /** One JSON line per event (`{receivedAt, id, type, data}`) and per duplicate or rejected request. */
+  json?: boolean;
   signal?: AbortSignal;
 }
 
@@ -50,8 +52,17 @@ export async function listenCommand(options: ListenOptions): Promise<number> {
       try {
         const result = receiver.receive(body, req.headers as Record<string, string>);
         res.writeHead(204).end();
-        if (result.duplicate) return print(`duplicate ${result.id} (ignored)`);
+        if (result.duplicate) {
+          return print(
+            options.json ? JSON.stringify({ duplicate: result.id }) : `duplicate ${result.id} (ignored)`,
+          );
+        }
         const { type, data } = result.payload as { type: string; data: Record<string, unknown> };
+        if (options.json) {
+          print(JSON.stringify({ receivedAt: new Date().toISOString(), id: result.id, type, data }));
+          if (options.count && ++received >= options.count) done();
+          return;
+        }
         const job = data.job as { id?: string; status?: string; progress?: number } | undefined;
         print(
           [
@@ -67,7 +78,8 @@ export async function listenCommand(options: ListenOptions): Promise<number> {
         if (options.count && ++received >= options.count) done();
       } catch (error) {
         res.writeHead(400).end();
-        print(`rejected a request: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        print(options.json ? JSON.stringify({ rejected: message }) : `rejected a request: ${message}`);
       }
     });
   });
@@ -81,7 +93,9 @@ export async function listenCommand(options: ListenOptions): Promise<number> {
     description: 'media-pipeline webhooks listen',
   });
   receiver = new WebhookReceiver([endpoint.secret]);
-  print(`listening on ${url} as endpoint ${endpoint.id}; signatures verified (Ctrl-C to stop)`);
+  const listening = `listening on ${url} as endpoint ${endpoint.id}; signatures verified (Ctrl-C to stop)`;
+  if (options.json) console.error(listening);
+  else print(listening);
   const stop = () => done();
   process.once('SIGINT', stop);
   options.signal?.addEventListener('abort', stop);
