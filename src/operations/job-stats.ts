@@ -33,13 +33,18 @@ const defined = (values: (number | undefined)[]) => values.filter((v): v is numb
  * Counts, throughput and latencies of the jobs created in a window. Queue: queued to claimed by a worker;
  * processing: claimed to ended; total: queued to ended (an upload's wait for its bytes is the client's).
  */
-export function jobWindowStats(jobs: readonly WindowJob[], windowSeconds: number) {
+export function jobWindowStats(jobs: readonly WindowJob[], windowSeconds: number, now: number) {
   const byStatus = Object.fromEntries(Object.values(JobStatus).map((status) => [status, 0])) as Record<
     JobStatus,
     number
   >;
   for (const job of jobs) byStatus[job.status]++;
   const completed = jobs.filter((job) => job.status === 'COMPLETED');
+  const waiting = defined(
+    jobs
+      .filter((job) => job.status === 'QUEUED')
+      .map((job) => seconds(job.queuedAt, new Date(now).toISOString())),
+  );
   return {
     byStatus,
     throughput: {
@@ -47,6 +52,8 @@ export function jobWindowStats(jobs: readonly WindowJob[], windowSeconds: number
       failed: byStatus.FAILED,
       completedPerMinute: Math.round((byStatus.COMPLETED / (windowSeconds / 60)) * 100) / 100,
     },
+    /** How long the longest-waiting QUEUED job of the window has waited for a worker (0: none waits). */
+    oldestQueuedSeconds: waiting.length ? Math.round(Math.max(...waiting) * 1000) / 1000 : 0,
     latencySeconds: {
       queue: percentiles(defined(jobs.map((job) => seconds(job.queuedAt, job.startedAt)))),
       processing: percentiles(defined(completed.map((job) => seconds(job.startedAt, job.completedAt)))),

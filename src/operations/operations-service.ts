@@ -56,7 +56,7 @@ export class OperationsService {
         jobs: window.jobs.length,
         truncated: window.truncatedAt !== undefined,
       },
-      jobs: { ...jobWindowStats(window.jobs, Math.max(1, windowSeconds)), unfinished },
+      jobs: { ...jobWindowStats(window.jobs, Math.max(1, windowSeconds), to.getTime()), unfinished },
       queues,
       deadLetters: { count: deadLetters },
     };

@@ -111,6 +111,7 @@ describe('GET /stats over the real adapters', () => {
     expect(stats.window).toEqual({ from: iso(T0 - 3_600_000), to: iso(T0), jobs: 12, truncated: false });
     expect(stats.jobs.byStatus).toMatchObject({ COMPLETED: 10, FAILED: 1, QUEUED: 1, PROCESSING: 0 });
     expect(stats.jobs.unfinished).toBe(1);
+    expect(stats.jobs.oldestQueuedSeconds).toBe(5);
     expect(stats.jobs.throughput).toEqual({ completed: 10, failed: 1, completedPerMinute: 0.17 });
     expect(stats.jobs.latencySeconds.queue).toEqual({ count: 11, p50: 5, p95: 10, p99: 10, max: 10 });
     expect(stats.jobs.latencySeconds.processing).toEqual({ count: 10, p50: 2, p95: 2, p99: 2, max: 2 });

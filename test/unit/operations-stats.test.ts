@@ -21,13 +21,15 @@ describe('job statistics', () => {
           startedAt: '2030-01-01T00:00:12Z',
           completedAt: '2030-01-01T00:00:15Z',
         },
+        { status: 'QUEUED', createdAt: '2030-01-01T00:00:00Z', queuedAt: '2030-01-01T00:00:30Z' },
       ],
       3600,
+      Date.parse('2030-01-01T00:01:00Z'),
     );
     expect(stats.byStatus).toEqual({
       AWAITING_UPLOAD: 1,
       PENDING: 0,
-      QUEUED: 0,
+      QUEUED: 1,
       PROCESSING: 0,
       COMPLETED: 1,
       FAILED: 0,
@@ -35,6 +37,7 @@ describe('job statistics', () => {
     });
     expect(stats.latencySeconds.queue).toEqual({ count: 1, p50: 2, p95: 2, p99: 2, max: 2 });
     expect(stats.latencySeconds.total.p50).toBe(5);
+    expect(stats.oldestQueuedSeconds).toBe(30);
     expect(stats.throughput).toEqual({ completed: 1, failed: 0, completedPerMinute: 0.02 });
   });
 });

@@ -307,6 +307,9 @@ export const Stats = z
         failed: z.number().int(),
         completedPerMinute: z.number(),
       }),
+      oldestQueuedSeconds: z
+        .number()
+        .meta({ description: 'The longest wait of a QUEUED job of the window for a worker (0: none waits)' }),
       latencySeconds: z.object({ queue: Latency, processing: Latency, total: Latency }),
     }),
     queues: z
