@@ -3,13 +3,15 @@
  * on the fakes test what production does. Add a store here when its fake is added.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../local/emulators.js';
 import { DynamoDbDeadLetterStore } from '../../src/adapters/aws/dynamodb-dead-letter-store.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
-import type { OutputSpec } from '../../src/core/job.js';
-import { ConditionFailedError } from '../../src/core/ports.js';
+import { type Job, JobRequest, type OutputSpec } from '../../src/core/job.js';
+import { ConditionFailedError, type JobStore } from '../../src/core/ports.js';
+import { InMemoryJobStore } from '../../src/jobs/in-memory-job-store.js';
 import { InMemoryDeadLetterStore } from '../../src/operations/in-memory-dead-letter-store.js';
 import type { DeadLetter, DeadLetterStore } from '../../src/operations/ports.js';
 import { InMemoryPresetStore } from '../../src/presets/in-memory-preset-store.js';
@@ -143,6 +145,147 @@ describe.each(deadLetterStores)('DeadLetterStore contract: %s', (kind, make) => 
     const store = make();
     await expect(store.list(tenant, { limit: 1, cursor: 'not-a-cursor' })).rejects.toMatchObject({
       name: 'InvalidCursorError',
+    });
+  });
+});
+
+const jobStores: [string, (now: () => number) => JobStore][] = [
+  ['in memory', (now) => new InMemoryJobStore(now)],
+  ['DynamoDB', (now) => new DynamoDbJobStore({ tableName: TABLE, client: dynamo, now })],
+];
+
+describe.each(jobStores)('JobStore contract: %s', (kind, make) => {
+  let clock = Date.parse('2030-03-01T00:00:00.000Z');
+  const now = () => clock;
+  const tenant = `jobs-${kind.replace(/\W/g, '')}`;
+  const job = (n: number, status: Job['status'] = 'QUEUED'): Job => {
+    const jobId = ulid(clock + n);
+    return {
+      tenant,
+      jobId,
+      status,
+      stage: 'queued',
+      progress: 0,
+      attempt: 0,
+      request: JobRequest.parse({}),
+      source: { bucket: 'uploads', key: `t/${tenant}/${jobId}.jpg` },
+      createdAt: new Date(clock).toISOString(),
+      updatedAt: new Date(clock).toISOString(),
+    };
+  };
+  // The DynamoDB adapter keeps its outbox on the job; the port's behaviour is everything else.
+  const visible = (stored: Job | undefined) => {
+    if (!stored) return stored;
+    const { outbox, outboxAt, ...rest } = stored;
+    return rest;
+  };
+
+  it('creates once, reads a copy back, and pages newest first with a cursor', async () => {
+    const store = make(now);
+    const jobs = [job(1), job(2), job(3)];
+    for (const j of jobs) expect(await store.create(j)).toBe(true);
+    expect(await store.create(jobs[0] as Job)).toBe(false);
+    expect(visible(await store.get(tenant, (jobs[0] as Job).jobId))).toEqual(jobs[0]);
+    expect(await store.get(tenant, ulid())).toBeUndefined();
+    const first = await store.list(tenant, { limit: 2 });
+    expect(first.jobs.map((j) => j.jobId)).toEqual([jobs[2]?.jobId, jobs[1]?.jobId]);
+    const second = await store.list(tenant, { limit: 2, cursor: first.cursor });
+    expect(second.jobs.map((j) => j.jobId)).toEqual([jobs[0]?.jobId]);
+    expect(second.cursor).toBeUndefined();
+    await expect(store.list(tenant, { limit: 2, cursor: 'forged' })).rejects.toMatchObject({
+      name: 'InvalidCursorError',
+    });
+  });
+
+  it('moves only along ALLOWED_FROM (narrowed by from, fenced by attempt), setting and removing fields', async () => {
+    const store = make(now);
+    const queued = job(10);
+    await store.create(queued);
+    clock += 1000;
+    const claimed = await store.claim(tenant, queued.jobId, 30_000);
+    expect(claimed).toMatchObject({ status: 'PROCESSING', attempt: 1, leaseUntil: clock + 30_000 });
+    await expect(store.transition(tenant, queued.jobId, 'COMPLETED', { attempt: 2 })).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
+    const failed = await store.transition(tenant, queued.jobId, 'FAILED', {
+      attempt: 1,
+      set: { stage: 'failed', error: { code: 'INTERNAL', message: 'x', retryable: false } },
+    });
+    expect(failed).toMatchObject({ status: 'FAILED', stage: 'failed', error: { code: 'INTERNAL' } });
+    await expect(store.transition(tenant, queued.jobId, 'COMPLETED')).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
+    await expect(
+      store.transition(tenant, queued.jobId, 'QUEUED', { from: ['CANCELLED'] }),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+    const retried = await store.transition(tenant, queued.jobId, 'QUEUED', {
+      from: ['FAILED'],
+      set: { error: undefined, stage: 'queued' },
+    });
+    expect(retried.status).toBe('QUEUED');
+    expect(retried.error).toBeUndefined();
+    expect(visible(await store.get(tenant, queued.jobId))).toEqual(visible(retried));
+    await expect(store.transition(tenant, ulid(), 'FAILED')).rejects.toBeInstanceOf(ConditionFailedError);
+    await expect(
+      store.transition(tenant, queued.jobId, 'FAILED', { set: { jobId: 'other' } as never }),
+    ).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('claims once per live lease, takes over an expired one, fences heartbeats and progress by attempt', async () => {
+    const store = make(now);
+    const queued = job(20);
+    await store.create(queued);
+    const first = await store.claim(tenant, queued.jobId, 10_000);
+    expect(first?.attempt).toBe(1);
+    expect(await store.claim(tenant, queued.jobId, 10_000)).toBeUndefined();
+    expect(await store.reportProgress(tenant, queued.jobId, 1, 'resizing', 40)).toBe(true);
+    expect(await store.reportProgress(tenant, queued.jobId, 1, 'resizing', 30)).toBe(false);
+    expect(await store.reportProgress(tenant, queued.jobId, 2, 'resizing', 50)).toBe(false);
+    expect(await store.extendLease(tenant, queued.jobId, 1, 10_000)).toBe(true);
+    clock += 20_001;
+    expect(await store.claim(tenant, queued.jobId, 10_000, clock, 0)).toBeUndefined();
+    const takeover = await store.claim(tenant, queued.jobId, 10_000, clock, 1);
+    expect(takeover).toMatchObject({ attempt: 2, status: 'PROCESSING', progress: 40 });
+    expect(takeover?.startedAt).toBe(first?.startedAt);
+    expect(await store.extendLease(tenant, queued.jobId, 1, 10_000)).toBe(false);
+    expect(await store.reportProgress(tenant, queued.jobId, 2, 'encoding', 60, { etaSeconds: 4.6 })).toBe(
+      true,
+    );
+    expect(await store.get(tenant, queued.jobId)).toMatchObject({
+      progress: 60,
+      stage: 'encoding',
+      etaSeconds: 5,
+    });
+    await store.transition(tenant, queued.jobId, 'COMPLETED', { attempt: 2 });
+    expect(await store.claim(tenant, queued.jobId, 10_000)).toBeUndefined();
+  });
+
+  it('counts queued and processing jobs only, up to a bound; reserves an idempotency key once', async () => {
+    const store = make(now);
+    const counted = `${tenant}-count`;
+    const mine = (n: number, status: Job['status']) => ({ ...job(n, status), tenant: counted });
+    const created = [
+      mine(30, 'QUEUED'),
+      mine(31, 'QUEUED'),
+      mine(32, 'AWAITING_UPLOAD'),
+      mine(33, 'COMPLETED'),
+    ];
+    for (const j of created) await store.create(j);
+    // A claimed job still counts (PROCESSING); an upload not yet made and a finished job do not.
+    expect(await store.claim(counted, (created[1] as Job).jobId, 10_000)).toBeDefined();
+    expect(await store.countActive(counted, 100)).toBe(2);
+    expect(await store.countActive(counted, 1)).toBe(1);
+    expect(await store.reserveIdempotencyKey(counted, 'k', 'job-a', 'h1')).toEqual({
+      jobId: 'job-a',
+      requestHash: 'h1',
+    });
+    expect(await store.reserveIdempotencyKey(counted, 'k', 'job-b', 'h2')).toEqual({
+      jobId: 'job-a',
+      requestHash: 'h1',
+    });
+    expect(await store.reserveIdempotencyKey(`${counted}-2`, 'k', 'job-c', 'h3')).toEqual({
+      jobId: 'job-c',
+      requestHash: 'h3',
     });
   });
 });

@@ -55,7 +55,13 @@ async function putSource(name: string, body: Buffer, contentType: string): Promi
   return key;
 }
 
-describe('the API answers what its OpenAPI document says, errors included', () => {
+/**
+ * The tests wait for real jobs and a batch (until() gives up after 60 s of waiting for each); the
+ * default 30 s timeout cut them short in a stress run (two suites at once on 2 cores).
+ */
+const TIMEOUT_MS = 240_000;
+
+describe('the API answers what its OpenAPI document says, errors included', { timeout: TIMEOUT_MS }, () => {
   it('serves a valid OpenAPI 3.1 document and a health report without a key', async () => {
     const document = await client.api<Record<string, unknown>>('GET', '/openapi.json', { apiKey: null });
     expect(document.status).toBe(200);
@@ -106,31 +112,37 @@ describe('the API answers what its OpenAPI document says, errors included', () =
     );
     expect((await client.api('POST', '/jobs', { body: {} })).status).toBe(400);
 
-    expect((await client.api('GET', '/jobs?limit=2')).status).toBe(200);
-    expect((await client.api('GET', '/jobs?limit=0')).status).toBe(400);
-    expect((await client.api('GET', `/jobs/${MISSING_JOB}`)).status).toBe(404);
+    expect((await client.api('GET', '/jobs?limit=2', { retry: true })).status).toBe(200);
+    expect((await client.api('GET', '/jobs?limit=0', { retry: true })).status).toBe(400);
+    expect((await client.api('GET', `/jobs/${MISSING_JOB}`, { retry: true })).status).toBe(404);
     const waiting = await client.requestUpload('c.jpg', 100);
     expect((await client.api('DELETE', `/jobs/${waiting.job.id}`)).status).toBe(200);
     expect((await client.api('DELETE', `/jobs/${waiting.job.id}`)).status).toBe(409);
     expect((await client.api('DELETE', `/jobs/${MISSING_JOB}`)).status).toBe(404);
 
-    expect((await client.api('GET', `/assets/${job.id}/similar`)).status).toBe(200);
-    expect((await client.api('GET', `/assets/${job.id}/similar?maxDistance=99`)).status).toBe(400);
-    expect((await client.api('GET', `/assets/${MISSING_JOB}/similar`)).status).toBe(404);
+    expect((await client.api('GET', `/assets/${job.id}/similar`, { retry: true })).status).toBe(200);
+    expect(
+      (await client.api('GET', `/assets/${job.id}/similar?maxDistance=99`, { retry: true })).status,
+    ).toBe(400);
+    expect((await client.api('GET', `/assets/${MISSING_JOB}/similar`, { retry: true })).status).toBe(404);
     const pdq = done.hashes?.pdq.hash as string;
-    expect((await client.api('POST', '/similar', { body: { pdq: { hash: pdq } } })).status).toBe(200);
-    expect((await client.api('POST', '/similar', { body: { pdq: { hash: 'zz' } } })).status).toBe(400);
+    expect((await client.api('POST', '/similar', { body: { pdq: { hash: pdq } }, retry: true })).status).toBe(
+      200,
+    );
+    expect(
+      (await client.api('POST', '/similar', { body: { pdq: { hash: 'zz' } }, retry: true })).status,
+    ).toBe(400);
   });
 
   it('presets', async () => {
     const outputs = [{ name: 'small', format: 'webp', width: 64 }];
-    expect((await client.api('GET', '/presets')).status).toBe(200);
+    expect((await client.api('GET', '/presets', { retry: true })).status).toBe(200);
     expect((await client.api('PUT', '/presets/tiny', { body: { outputs } })).status).toBe(201);
     expect((await client.api('PUT', '/presets/tiny', { body: { outputs } })).status).toBe(200);
     expect((await client.api('PUT', '/presets/tiny', { body: { outputs: [] } })).status).toBe(400);
     expect((await client.api('PUT', '/presets/web', { body: { outputs } })).status).toBe(409);
-    expect((await client.api('GET', '/presets/tiny')).status).toBe(200);
-    expect((await client.api('GET', '/presets/nope')).status).toBe(404);
+    expect((await client.api('GET', '/presets/tiny', { retry: true })).status).toBe(200);
+    expect((await client.api('GET', '/presets/nope', { retry: true })).status).toBe(404);
     expect((await client.api('DELETE', '/presets/tiny')).status).toBe(204);
     expect((await client.api('DELETE', '/presets/tiny')).status).toBe(404);
   });
@@ -143,9 +155,11 @@ describe('the API answers what its OpenAPI document says, errors included', () =
     expect(created.status).toBe(201);
     const id = created.body.id;
     expect((await client.api('POST', '/webhooks', { body: { url: 'not a url' } })).status).toBe(400);
-    expect((await client.api('GET', '/webhooks')).status).toBe(200);
-    expect((await client.api('GET', `/webhooks/${id}`)).status).toBe(200);
-    expect((await client.api('GET', '/webhooks/wh_01ARZ3NDEKTSV4RRFFQ69G5FAV')).status).toBe(404);
+    expect((await client.api('GET', '/webhooks', { retry: true })).status).toBe(200);
+    expect((await client.api('GET', `/webhooks/${id}`, { retry: true })).status).toBe(200);
+    expect((await client.api('GET', '/webhooks/wh_01ARZ3NDEKTSV4RRFFQ69G5FAV', { retry: true })).status).toBe(
+      404,
+    );
     expect((await client.api('POST', `/webhooks/${id}/rotate-secret`, { body: {} })).status).toBe(200);
     const tooLong = { body: { overlapSeconds: -1 } };
     expect((await client.api('POST', `/webhooks/${id}/rotate-secret`, tooLong)).status).toBe(400);
@@ -160,12 +174,14 @@ describe('the API answers what its OpenAPI document says, errors included', () =
       );
       return page.body.deliveries[0];
     });
-    expect((await client.api('GET', `/webhooks/${id}/deliveries?status=LOST`)).status).toBe(400);
+    expect((await client.api('GET', `/webhooks/${id}/deliveries?status=LOST`, { retry: true })).status).toBe(
+      400,
+    );
     expect((await client.api('POST', `/webhooks/deliveries/${delivered.id}/replay`)).status).toBe(202);
     expect((await client.api('POST', '/webhooks/deliveries/dlv_nope/replay')).status).toBe(404);
     expect((await client.api('DELETE', `/webhooks/${id}`)).status).toBe(204);
     expect((await client.api('DELETE', `/webhooks/${id}`)).status).toBe(404);
-    expect((await client.api('GET', `/webhooks/${id}/deliveries`)).status).toBe(404);
+    expect((await client.api('GET', `/webhooks/${id}/deliveries`, { retry: true })).status).toBe(404);
   });
 
   it('batches, their jobs and reports', async () => {
@@ -191,18 +207,20 @@ describe('the API answers what its OpenAPI document says, errors included', () =
       ],
     };
     expect((await client.api('POST', '/batches', { body: cycle })).status).toBe(422);
-    const report = await client.api('GET', `/batches/${batchId}/report`);
+    const report = await client.api('GET', `/batches/${batchId}/report`, { retry: true });
     const finished = await until(async () => {
-      const batch = await client.api<{ status: string; jobs: JobBody[] }>('GET', `/batches/${batchId}`);
+      const batch = await client.api<{ status: string; jobs: JobBody[] }>('GET', `/batches/${batchId}`, {
+        retry: true,
+      });
       return batch.body.status === 'COMPLETED' ? batch.body : undefined;
     });
     // Asked while the batch ran, the report was not ready; once it ended, it is (JSON and CSV).
     expect([200, 409]).toContain(report.status);
-    expect((await client.api('GET', `/batches/${batchId}/report`)).status).toBe(200);
-    const csv = await client.api('GET', `/batches/${batchId}/report?format=csv`);
+    expect((await client.api('GET', `/batches/${batchId}/report`, { retry: true })).status).toBe(200);
+    const csv = await client.api('GET', `/batches/${batchId}/report?format=csv`, { retry: true });
     expect(csv.contentType).toMatch(/^text\/csv/);
-    expect((await client.api('GET', `/batches/${batchId}?limit=500`)).status).toBe(400);
-    expect((await client.api('GET', `/batches/${MISSING_JOB}`)).status).toBe(404);
+    expect((await client.api('GET', `/batches/${batchId}?limit=500`, { retry: true })).status).toBe(400);
+    expect((await client.api('GET', `/batches/${MISSING_JOB}`, { retry: true })).status).toBe(404);
 
     const failed = finished.jobs.find((job) => job.status === 'FAILED') as JobBody;
     const completed = finished.jobs.find((job) => job.status === 'COMPLETED') as JobBody;
@@ -219,13 +237,15 @@ describe('the API answers what its OpenAPI document says, errors included', () =
       },
     });
     expect(later.body.status).toBe('SCHEDULED');
-    const scheduled = await client.api<{ jobs: JobBody[] }>('GET', `/batches/${later.body.id}`);
+    const scheduled = await client.api<{ jobs: JobBody[] }>('GET', `/batches/${later.body.id}`, {
+      retry: true,
+    });
     const pending = scheduled.body.jobs[0] as JobBody;
     expect((await client.api('DELETE', `/batches/${later.body.id}/jobs/${pending.id}`)).status).toBe(200);
     expect((await client.api('DELETE', `/batches/${later.body.id}`)).status).toBe(200);
     expect((await client.api('DELETE', `/batches/${MISSING_JOB}/jobs/${MISSING_JOB}`)).status).toBe(404);
     expect((await client.api('POST', `/batches/${MISSING_JOB}/jobs/${MISSING_JOB}/retry`)).status).toBe(404);
-    expect((await client.api('GET', `/batches/${MISSING_JOB}/report`)).status).toBe(404);
+    expect((await client.api('GET', `/batches/${MISSING_JOB}/report`, { retry: true })).status).toBe(404);
   });
 
   it('statistics and dead letters', async () => {
@@ -235,8 +255,8 @@ describe('the API answers what its OpenAPI document says, errors included', () =
     );
     expect(stats.status).toBe(200);
     expect(stats.body.window.jobs).toBeGreaterThan(0);
-    expect((await client.api('GET', '/dead-letters')).status).toBe(200);
-    expect((await client.api('GET', '/dead-letters?limit=0')).status).toBe(400);
+    expect((await client.api('GET', '/dead-letters', { retry: true })).status).toBe(200);
+    expect((await client.api('GET', '/dead-letters?limit=0', { retry: true })).status).toBe(400);
     const redrive = await client.api<{ redriven: string[] }>('POST', '/dead-letters/redrive', { body: {} });
     expect(redrive.status).toBe(200);
     expect(redrive.body.redriven).toEqual([]);

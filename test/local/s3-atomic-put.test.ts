@@ -32,9 +32,11 @@ afterAll(async () => {
   await emulators?.stop();
 });
 
-/** Version n: 256 KiB of one repeated line, so a torn read shows as a wrong length or mixed lines. */
-const version = (n: number) =>
-  Buffer.from(`version ${String(n).padStart(4, '0')}\n`.repeat((256 * 1024) / 13));
+/**
+ * Version n: about 256 KiB of one repeated line, a different length for each version, so a torn read
+ * shows as mixed lines or a length that belongs to another version.
+ */
+const version = (n: number) => Buffer.from(`version ${String(n).padStart(4, '0')}\n`.repeat(20_000 + 97 * n));
 
 describe('local S3: atomic overwrites', () => {
   it('never serves a partial object while it is overwritten, and serves each PUT at once', async () => {
@@ -68,4 +70,18 @@ describe('local S3: atomic overwrites', () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
   }, 60_000);
+
+  it('serves byte ranges from one version, the last byte included', async () => {
+    const key = 'ranged.txt';
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'abcdefghij', ContentType: 'text/plain' }),
+    );
+    const get = async (Range: string) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range }));
+      return { body: await out.Body?.transformToString(), type: out.ContentType, range: out.ContentRange };
+    };
+    expect(await get('bytes=2-4')).toEqual({ body: 'cde', type: 'text/plain', range: 'bytes 2-4/10' });
+    expect(await get('bytes=0-0')).toMatchObject({ body: 'a', range: 'bytes 0-0/10' });
+    expect(await get('bytes=7-')).toMatchObject({ body: 'hij', range: 'bytes 7-9/10' });
+  });
 });

@@ -24,6 +24,8 @@ const retryable = (status: number) => status >= 500;
 const isJson = (contentType: string) => /^application\/([\w.-]+\+)?json\b/.test(contentType);
 /** POST routes that honour Idempotency-Key, so a retry cannot create a second job or batch. */
 const IDEMPOTENT_POSTS = /^\/(jobs|uploads|batches)(\?|$)/;
+/** POST routes that only read (a query in the body): safe to repeat as they are. */
+const READ_ONLY_POSTS = /^\/similar(\?|$)/;
 let idempotencyKeys = 0;
 /** Unique per process (each test file runs in its own), reproducible from the run's seed. */
 export const newIdempotencyKey = () => `test-${TEST_SEED}-${process.pid}-${++idempotencyKeys}`;
@@ -75,7 +77,12 @@ export function pipelineClient(pipeline: LocalPipeline) {
       ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...options.headers,
     };
-    if (options.retry && method !== 'GET' && method !== 'HEAD') {
+    if (
+      options.retry &&
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      !(method === 'POST' && READ_ONLY_POSTS.test(path))
+    ) {
       if (method !== 'POST' || !IDEMPOTENT_POSTS.test(path))
         throw new Error(`${method} ${path} is not safe to retry`);
       const given = Object.keys(headers).find((name) => name.toLowerCase() === 'idempotency-key');

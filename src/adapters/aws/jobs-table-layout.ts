@@ -5,8 +5,8 @@
 export const JOBS_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /**
- * Sparse index of the tenant's unfinished jobs: `activeTenant` is set while a job is not terminal and
- * removed when it ends, so counting a tenant's active jobs reads only those (keys only).
+ * Sparse index of the tenant's queued and processing jobs (what admission counts): `activeTenant` is set
+ * while a job is QUEUED or PROCESSING and removed otherwise, so counting reads only those (keys only).
  */
 export const ACTIVE_JOBS_INDEX = {
   name: 'ActiveByTenant',

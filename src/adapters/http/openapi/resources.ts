@@ -301,7 +301,7 @@ export const Stats = z
       unfinished: z
         .number()
         .int()
-        .meta({ description: 'All unfinished jobs, also older ones (up to 10,000)' }),
+        .meta({ description: 'Queued and processing jobs, also older ones (counted up to 10,000)' }),
       throughput: z.object({
         completed: z.number().int(),
         failed: z.number().int(),
