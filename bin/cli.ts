@@ -119,7 +119,7 @@ program
   .requiredOption('--key <apiKey>', 'the key to revoke (only its hash is looked up)')
   .action(async (options: { table: string; key: string }) => {
     const tenant = await revokeApiKeyCommand(options);
-    if (!tenant) process.exitCode = EXIT.refused;
+    if (!tenant) process.exitCode = EXIT.failed;
     if (json()) printJson({ revoked: Boolean(tenant), tenant });
     else console.error(tenant ? `revoked a key of tenant ${tenant}` : 'no such key');
   });

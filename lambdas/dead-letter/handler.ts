@@ -12,10 +12,15 @@ const config = loadConfig();
 const jobs = jobStore(config);
 const deadLetters = new DynamoDbDeadLetterStore({ tableName: config.jobsTable });
 
+const sentAt = (record: SQSRecord) => {
+  const value = Number(record.attributes?.SentTimestamp);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+};
+
 /** Messages the ingest queue gave up on: their jobs end FAILED with RETRIES_EXHAUSTED. */
 async function handleRecord(record: SQSRecord): Promise<void> {
   for (const message of readIngestMessages(record)) {
-    const job = await failExhausted({ jobs, deadLetters }, message);
+    const job = await failExhausted({ jobs, deadLetters }, message, sentAt(record));
     logger.warn('dead-lettered ingest message', {
       messageId: record.messageId,
       jobId: job?.jobId,

@@ -7,7 +7,7 @@ import type { JobView } from '../jobs/job-view.js';
 import { hashApiKey, issueApiKey } from '../tenants/api-keys.js';
 import { ApiClient, resolveTarget } from './api-client.js';
 import { contentTypeFor, namedLikeVideoOrAudio } from './content-types.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import { EXIT, exitFor, UsageError } from './exit-codes.js';
 import { postFileToPresignedPost } from './multipart-upload.js';
 
 /** Image files ask for `outputs`; video and audio files for `video` (presets mobile, web, hls). */
@@ -90,15 +90,21 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
         return { path, job };
       } catch (error) {
         bar.update({ stage: 'error' });
-        return { path, error: error instanceof Error ? error.message : String(error) };
+        return {
+          path,
+          error: error instanceof Error ? error.message : String(error),
+          code: exitFor(error).code,
+        };
       }
     }),
   );
   bars.stop();
   const failures = results.filter((r) => 'error' in r || r.job.status === 'FAILED').length;
+  // The API refusing or not answering outranks a failed job (exit 3 or 4 rather than 1).
+  const worst = Math.max(EXIT.failed, ...results.map((r) => ('code' in r ? (r.code ?? 0) : 0)));
   if (options.json) {
     print(JSON.stringify(results.map(({ path, ...rest }) => ({ file: path, ...rest }))));
-    return failures === 0 ? EXIT.ok : EXIT.failed;
+    return failures === 0 ? EXIT.ok : worst;
   }
   for (const result of results) {
     if ('error' in result) {
@@ -114,7 +120,7 @@ export async function uploadCommand(files: string[], options: UploadOptions): Pr
       print(`    ${output.url}`);
     }
   }
-  return failures === 0 ? EXIT.ok : EXIT.failed;
+  return failures === 0 ? EXIT.ok : worst;
 }
 
 export async function statusCommand(

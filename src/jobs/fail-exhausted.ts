@@ -5,6 +5,8 @@ import { ConditionFailedError, type JobStore } from '../core/ports.js';
 import type { DeadLetterStore } from '../operations/ports.js';
 import type { IngestMessage } from './ingest.js';
 
+const REQUEUE_MARGIN_MS = 60_000;
+
 // Its own module: the dead-letter function must not pull the image pipeline (and sharp) into its bundle.
 
 /**
@@ -16,6 +18,8 @@ import type { IngestMessage } from './ingest.js';
 export async function failExhausted(
   deps: { jobs: JobStore; deadLetters?: DeadLetterStore; now?: () => number },
   message: IngestMessage,
+  /** When the message was first sent (SQS SentTimestamp, kept in the DLQ). */
+  sentAt?: number,
 ): Promise<Job | undefined> {
   const target =
     message.kind === 'job' ? { tenant: message.tenant, jobId: message.jobId } : parseUploadKey(message.key);
@@ -23,6 +27,11 @@ export async function failExhausted(
   const job = await deps.jobs.get(target.tenant, target.jobId);
   // As ingest does: an upload event only speaks for the job whose source it is.
   if (job && message.kind === 'upload' && job.source.key !== message.key) return undefined;
+  // Queued again well after this message was sent (a redrive, a retry): a newer message carries the job
+  // now, and this late one must not fail it. The margin covers clock skew between SQS and the writer of
+  // queuedAt (a job submitted and sent in the same second).
+  if (job?.queuedAt && sentAt !== undefined && Date.parse(job.queuedAt) > sentAt + REQUEUE_MARGIN_MS)
+    return job;
   const failed = job && !isTerminal(job.status) ? await failJob(deps, job) : job;
   if (failed?.status === 'FAILED' && failed.error?.code === ErrorCodes.RETRIES_EXHAUSTED) {
     await deps.deadLetters?.put({

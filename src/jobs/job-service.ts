@@ -225,6 +225,8 @@ export class JobService {
       createdAt: timestamp,
       updatedAt: timestamp,
       ...built,
+      // Created QUEUED (POST /jobs): queued now. An upload is queued when its bytes arrive.
+      ...(built.status === 'QUEUED' ? { queuedAt: timestamp } : {}),
     };
     if (await this.deps.jobs.create(job)) return { job, created: true };
     const existing = await this.deps.jobs.get(tenant, jobId);

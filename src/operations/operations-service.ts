@@ -7,7 +7,7 @@ import { jobWindowStats } from './job-stats.js';
 import type { DeadLetterStore, QueueStats } from './ports.js';
 
 export const STATS_WINDOW_SECONDS = 3600;
-/** Reads of the window stop here (20 pages of the job list): a busy tenant's figures are of its newest jobs. */
+/** Reads of the window stop here (up to 21 pages of 100 in the job list): a busy tenant's figures are of its newest jobs. */
 export const MAX_WINDOW_JOBS = 2000;
 const COUNT_UP_TO = 10_000;
 
@@ -88,6 +88,8 @@ export class OperationsService {
     const redriven: string[] = [];
     const skipped: { jobId: string; reason: string }[] = [];
     for (const deadLetter of deadLetters) {
+      // Removed first: if the job dead-letters again after this redrive, its new dead letter stays.
+      await this.deps.deadLetters.remove(tenant, deadLetter.jobId);
       const job = await this.deps.jobs.get(tenant, deadLetter.jobId);
       const requeued = job ? await this.requeue(job) : undefined;
       if (requeued) {
@@ -96,7 +98,6 @@ export class OperationsService {
       } else {
         skipped.push({ jobId: deadLetter.jobId, reason: job ? `job is ${job.status}` : 'job not found' });
       }
-      await this.deps.deadLetters.remove(tenant, deadLetter.jobId);
     }
     return { redriven, skipped, remaining: await this.deps.deadLetters.count(tenant, COUNT_UP_TO) };
   }

@@ -156,6 +156,14 @@ describe('dead letters and their redrive', () => {
     expect(received.Messages?.map((m) => JSON.parse(m.Body as string))).toEqual([
       { kind: 'job', tenant, jobId: job.jobId },
     ]);
+    // The dead-lettered message delivered late, sent before the redrive: the requeued job is left alone.
+    const late = await failExhausted(
+      { jobs, deadLetters, now },
+      { kind: 'job', tenant, jobId: job.jobId },
+      T0 - 120_000,
+    );
+    expect(late?.status).toBe('QUEUED');
+    expect((await service.listDeadLetters(tenant, {})).deadLetters).toEqual([]);
     // The other tenant's dead letter is untouched.
     expect((await service.listDeadLetters('dlq-b', {})).deadLetters).toHaveLength(1);
   });

@@ -104,5 +104,11 @@ describe('CLI --json and exit codes', { timeout: 120_000 }, () => {
     expect(uploaded.code).toBe(EXIT.ok);
     expect(JSON.parse(uploaded.stdout)).toEqual([{ file, job: expect.objectContaining({ id: JOB.id }) }]);
     expect(uploaded.stderr).toBe('');
+    // The API refusing the upload (wrong key) is exit 3, with the error in the file's entry.
+    const refused = await run(['--api', api, '--api-key', 'bad', '--json', 'upload', file]);
+    expect(refused.code).toBe(EXIT.refused);
+    expect(JSON.parse(refused.stdout)).toEqual([
+      { file, error: expect.stringContaining('401'), code: EXIT.refused },
+    ]);
   });
 });

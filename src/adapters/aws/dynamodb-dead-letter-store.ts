@@ -70,6 +70,7 @@ export class DynamoDbDeadLetterStore implements DeadLetterStore {
           ExpressionAttributeValues: { ':pk': tenantPk(tenant), ':prefix': SK_PREFIX.deadLetter },
           Select: 'COUNT',
           Limit: upTo - count,
+          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );

@@ -140,7 +140,9 @@ function publicRoutesOf(deps: ApiRouterDeps): Partial<Record<RouteKey, PublicRou
     [ROUTES.openApi]: async (event) => {
       document ??= openApiDocument();
       const server = serverUrlOf(event);
-      return json(200, server ? { ...document, servers: [{ url: server }] } : document);
+      return json(200, server ? { ...document, servers: [{ url: server }] } : document, {
+        'cache-control': 'public, max-age=300',
+      });
     },
     [ROUTES.health]: async () => {
       const report = deps.health
@@ -155,11 +157,19 @@ function publicRoutesOf(deps: ApiRouterDeps): Partial<Record<RouteKey, PublicRou
   return routes;
 }
 
-/** The API's own base URL (stage path included), so the document's server is the one it came from. */
+/**
+ * The API's own base URL (stage path included), so the document's server is the one it came from. From
+ * the domain name API Gateway matched (its own or a configured custom domain), never from a header a
+ * client sets (x-forwarded-host would let anyone point a cached document, and clients' keys, elsewhere).
+ */
 function serverUrlOf(event: APIGatewayProxyEventV2): string | undefined {
-  const host = event.headers?.['x-forwarded-host'] ?? event.headers?.host ?? event.requestContext?.domainName;
-  if (!host) return undefined;
-  const proto = event.headers?.['x-forwarded-proto'] ?? 'https';
+  const domain = event.requestContext?.domainName;
+  if (!domain) return undefined;
+  const proto = event.headers?.['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+  // API Gateway sets x-forwarded-port itself; a port other than the scheme's own is kept (the local API).
+  const port = event.headers?.['x-forwarded-port'];
+  const defaultPort = proto === 'http' ? '80' : '443';
+  const host = port && /^\d{1,5}$/.test(port) && port !== defaultPort ? `${domain}:${port}` : domain;
   const stage = event.requestContext?.stage;
   return `${proto}://${host}${stage && stage !== '$default' ? `/${stage}` : ''}`;
 }
