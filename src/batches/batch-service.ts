@@ -9,7 +9,7 @@ import {
   notFound,
   parseInput,
 } from '../core/domain-error.js';
-import type { Job, Outputs } from '../core/job.js';
+import { type Job, type Outputs, requeuedFields } from '../core/job.js';
 import { isUnderTenant } from '../core/keys.js';
 import {
   ConditionFailedError,
@@ -202,16 +202,7 @@ export class BatchService {
     try {
       queued = await this.deps.jobs.transition(tenant, jobId, 'QUEUED', {
         from: ['FAILED', 'CANCELLED'],
-        set: {
-          stage: 'queued',
-          progress: 0,
-          error: undefined,
-          completedAt: undefined,
-          outputs: undefined,
-          batchTaskToken: undefined,
-          startedAt: undefined,
-          queuedAt: new Date(this.now()).toISOString(),
-        },
+        set: requeuedFields(new Date(this.now()).toISOString()),
       });
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;

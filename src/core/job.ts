@@ -345,6 +345,22 @@ export interface Job {
   etaSeconds?: number;
 }
 
+/**
+ * What a FAILED or CANCELLED job loses when it is queued again (a batch job retry, a dead-letter redrive):
+ * its result, its error and the task token of the slot that ran it.
+ */
+export const requeuedFields = (queuedAt: string) =>
+  ({
+    stage: 'queued',
+    progress: 0,
+    error: undefined,
+    completedAt: undefined,
+    outputs: undefined,
+    batchTaskToken: undefined,
+    startedAt: undefined,
+    queuedAt,
+  }) satisfies Partial<Job>;
+
 export interface JobBatchLink {
   batchId: string;
   ref: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidRequest, parseInput } from '../core/domain-error.js';
 import { ErrorCodes } from '../core/errors.js';
-import type { Job } from '../core/job.js';
+import { type Job, requeuedFields } from '../core/job.js';
 import { ConditionFailedError, type JobQueue, type JobStore } from '../core/ports.js';
 import { jobWindowStats } from './job-stats.js';
 import type { DeadLetterStore, QueueStats } from './ports.js';
@@ -107,16 +107,7 @@ export class OperationsService {
     try {
       return await this.deps.jobs.transition(job.tenant, job.jobId, 'QUEUED', {
         from: ['FAILED'],
-        set: {
-          stage: 'queued',
-          progress: 0,
-          error: undefined,
-          completedAt: undefined,
-          outputs: undefined,
-          startedAt: undefined,
-          batchTaskToken: undefined,
-          queuedAt: new Date(this.now()).toISOString(),
-        },
+        set: requeuedFields(new Date(this.now()).toISOString()),
       });
     } catch (error) {
       if (error instanceof ConditionFailedError) return undefined;

@@ -3,7 +3,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } 
 import type { Priority } from '../../core/job.js';
 import type { DeadLetter, DeadLetterStore } from '../../operations/ports.js';
 import { documentClientOrDefault } from './clients.js';
-import { type CursorKey, decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
+import { type CursorKey, countQuery, decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
 import { itemKey, SK_PREFIX, tenantPk } from './jobs-table-layout.js';
 
 /** Dead letters in the jobs table: pk TENANT#{tenant}, sk DEADLETTER#{jobId} (so oldest job first). */
@@ -60,24 +60,16 @@ export class DynamoDbDeadLetterStore implements DeadLetterStore {
   }
 
   async count(tenant: string, upTo: number): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': tenantPk(tenant), ':prefix': SK_PREFIX.deadLetter },
-          Select: 'COUNT',
-          Limit: upTo - count,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && count < upTo);
-    return count;
+    return countQuery(
+      this.client,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': tenantPk(tenant), ':prefix': SK_PREFIX.deadLetter },
+        ConsistentRead: true,
+      },
+      upTo,
+    );
   }
 
   async remove(tenant: string, jobId: string): Promise<void> {

@@ -23,7 +23,7 @@ import {
 } from '../../core/ports.js';
 import type { ApiKeyStore } from '../../tenants/ports.js';
 import { documentClientOrDefault } from './clients.js';
-import { decodeCursor, encodeCursor, InvalidCursorError } from './dynamodb-list-cursor.js';
+import { countQuery, decodeCursor, encodeCursor, InvalidCursorError } from './dynamodb-list-cursor.js';
 import {
   ACTIVE_JOBS_INDEX,
   BATCH_JOBS_INDEX,
@@ -539,25 +539,17 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
 
   /** The tenant's unfinished jobs (not COMPLETED, FAILED or CANCELLED), counted up to `upTo`. */
   async countActive(tenant: string, upTo: number): Promise<number> {
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: ACTIVE_JOBS_INDEX.name,
-          KeyConditionExpression: '#active = :tenant',
-          ExpressionAttributeNames: { '#active': ACTIVE_JOBS_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':tenant': tenant },
-          Select: 'COUNT',
-          Limit: upTo - count,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && count < upTo);
-    return count;
+    return countQuery(
+      this.client,
+      {
+        TableName: this.tableName,
+        IndexName: ACTIVE_JOBS_INDEX.name,
+        KeyConditionExpression: '#active = :tenant',
+        ExpressionAttributeNames: { '#active': ACTIVE_JOBS_INDEX.partitionKey },
+        ExpressionAttributeValues: { ':tenant': tenant },
+      },
+      upTo,
+    );
   }
 
   /** Revokes a key; returns the tenant it belonged to, or undefined when no such key existed. */

@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 /** A list cursor that the store did not issue for this list (tampered, truncated, other tenant). */
 export class InvalidCursorError extends Error {
   constructor(message = 'invalid list cursor') {
@@ -44,4 +45,22 @@ export function decodeCursor(cursor: string, pk: string, prefix: string): Cursor
   }
   if (encodeCursor({ pk: cursorPk, sk }) !== cursor) throw new InvalidCursorError('cursor is not canonical');
   return { pk: cursorPk, sk };
+}
+
+/** Counts a query's items up to `upTo`, page by page (reads stop there). */
+export async function countQuery(
+  client: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'Select' | 'Limit' | 'ExclusiveStartKey'>,
+  upTo: number,
+): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({ ...input, Select: 'COUNT', Limit: upTo - count, ExclusiveStartKey: startKey }),
+    );
+    count += out.Count ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey && count < upTo);
+  return count;
 }
