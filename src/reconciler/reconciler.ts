@@ -131,7 +131,7 @@ export async function reconcileDelivery(
 ): Promise<ReconcileAction> {
   const delays = deps.delays ?? RECONCILE_DELAYS;
   const read = await deps.index.readDelivery(entry.tenant, entry.deliveryId);
-  if (!read || read.delivery.status !== 'PENDING' || read.reconcileAt !== entry.reconcileAt) return 'moved';
+  if (read?.delivery.status !== 'PENDING' || read.reconcileAt !== entry.reconcileAt) return 'moved';
   const { delivery, runs } = read;
   const later = (next: number) =>
     deps.index.postponeDelivery(entry.tenant, entry.deliveryId, entry.reconcileAt, next);
