@@ -13,6 +13,14 @@ const COMPOSITION = '^(lambdas|containers|local|lib|bin)/';
 module.exports = {
   forbidden: [
     {
+      name: 'console-speaks-only-the-api',
+      comment:
+        'The console is a client of the documented API: it imports its own modules and browser libraries, never the server code.',
+      severity: 'error',
+      from: { path: '^console/src/' },
+      to: { path: '^(src|lambdas|containers|local|lib|bin|test)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'An import cycle: split the shared part out, or turn one direction into a port.',
       severity: 'error',

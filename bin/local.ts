@@ -39,6 +39,7 @@ console.log(`
 media-pipeline is running locally (stage dev, synthesized from the CDK app)
 
   HTTP API     ${pipeline.apiUrl}
+  console      ${pipeline.apiUrl}/console/#key=${encodeURIComponent(pipeline.apiKey)}   (opens signed in as ${pipeline.tenant})
   S3           ${stack.s3Endpoint}   (credentials S3RVER / S3RVER, path-style)
   DynamoDB     ${stack.dynamodbEndpoint}
   SQS          ${stack.sqsEndpoint}

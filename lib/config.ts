@@ -101,6 +101,11 @@ export interface StageConfig {
   /** Objects under `t/` of the uploads bucket expire after this many days (abandoned or processed uploads). */
   abandonedUploadExpiryDays: number;
   accessLogExpiryDays: number;
+  /**
+   * The operator console as a CloudFront site (lib/constructs/console-site.ts). Its origin must be in
+   * corsAllowedOrigins when that list is narrowed (the ConsoleUrl output names it).
+   */
+  consoleSite: boolean;
   /** Browser origins allowed to POST/PUT to the uploads bucket and to call the HTTP API. */
   corsAllowedOrigins: string[];
   /** Default route throttling of the HTTP API stage. */
@@ -172,6 +177,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     uploadUrlTtlSeconds: 900,
     abandonedUploadExpiryDays: 1,
     accessLogExpiryDays: 30,
+    consoleSite: true,
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
     alarms: false,
@@ -226,6 +232,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     uploadUrlTtlSeconds: 900,
     abandonedUploadExpiryDays: 3,
     accessLogExpiryDays: 90,
+    consoleSite: true,
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     alarms: true,
@@ -280,6 +287,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     uploadUrlTtlSeconds: 900,
     abandonedUploadExpiryDays: 7,
     accessLogExpiryDays: 365,
+    consoleSite: true,
     corsAllowedOrigins: ['*'],
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
     alarms: true,

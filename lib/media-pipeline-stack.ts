@@ -4,6 +4,7 @@ import { environmentOf } from '../src/contract/env.js';
 import { jobLeaseSeconds, type StageConfig } from './config.js';
 import { Api } from './constructs/api.js';
 import { Batches } from './constructs/batches.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { JobEvents } from './constructs/events.js';
 import { Ingest, queueUrlSettings } from './constructs/ingest.js';
 import { JobTable } from './constructs/job-table.js';
@@ -127,6 +128,20 @@ export class MediaPipelineStack extends Stack {
       webhooks: this.webhooks,
       environment: env,
     });
+
+    if (config.consoleSite) {
+      const site = new ConsoleSite(this, 'Console', {
+        apiUrl: this.api.url,
+        mediaBuckets: [this.storage.uploads, this.storage.outputs],
+        accessLogs: this.storage.accessLogs,
+        removalPolicy: config.removalPolicy,
+        autoDeleteObjects: config.autoDeleteObjects,
+      });
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: site.url,
+        description: 'The operator console (paste an API key)',
+      });
+    }
 
     const { videoLeaseSeconds: _workerOnly, ...apiVideoEnvironment } = videoEnvironment;
     for (const [name, value] of Object.entries(environmentOf(apiVideoEnvironment)))

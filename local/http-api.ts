@@ -116,12 +116,18 @@ export interface HttpApiServer {
   stop(): Promise<void>;
   /** Takes no new connection or keep-alive request; requests in flight still get their answer. */
   stopAccepting(): void;
+  /** Serves a static site beside the API (the console): the handler answers the paths it owns. */
+  serveSite(site: StaticSite): void;
 }
+
+export type StaticSite = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
 /** Listens first (the API's URL is part of the template's values), serves once the functions exist. */
 export async function createHttpApiServer(log: (line: string) => void, port = 0): Promise<HttpApiServer> {
   let state: { api: HttpApiDefinition; host: LambdaHost } | undefined;
+  let site: StaticSite | undefined;
   const server: Server = createServer(async (req, res) => {
+    if (site?.(req, res, (req.url ?? '/').split('?')[0] as string)) return;
     if (!state) {
       sendJson(res, 503, { message: 'Service Unavailable' });
       return;
@@ -192,6 +198,9 @@ export async function createHttpApiServer(log: (line: string) => void, port = 0)
     url,
     serve: (api, host) => {
       state = { api, host };
+    },
+    serveSite: (handler) => {
+      site = handler;
     },
     stop: () => closeServer(server),
     stopAccepting: () => {

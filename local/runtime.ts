@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ENV } from '../src/contract/env.js';
 import { START_PASS_DETAIL } from '../src/reconciler/schedule.js';
 import { runtimeClients } from './clients.js';
+import { consoleSite } from './console-site.js';
 import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
 import { startEmulators } from './emulators.js';
 import { EnvironmentPatch, sdkEnvironment } from './env.js';
@@ -243,6 +244,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanup.push(() => pollers.stop());
     for (const api of readHttpApis(template, host, log)) apiServers[api.logicalId]?.serve(api, host);
+    const firstApi = Object.values(apiServers)[0];
+    firstApi?.serveSite(consoleSite({ api: firstApi.url, storage: s3Front.endpoint }));
 
     const polledQueues = [...new Set(pollers.mappings.map((m) => m.queueUrl))];
     const queuedMessages = async () => {

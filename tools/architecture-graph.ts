@@ -10,7 +10,7 @@ import { cruise, type ICruiseResult } from 'dependency-cruiser';
 export const ROOT = join(import.meta.dirname, '..');
 export const ARCHITECTURE_DOC = join(ROOT, 'docs', 'architecture.md');
 /** The folders the architecture rules and the graph cover. */
-export const PROJECT_LAYERS = ['src', 'lambdas', 'lib', 'local', 'bin', 'containers'];
+export const PROJECT_LAYERS = ['src', 'lambdas', 'lib', 'local', 'bin', 'containers', 'console'];
 /** How imports are read: type-only imports count (a cycle of types is still a cycle). */
 export const CRUISE_OPTIONS = {
   tsPreCompilationDeps: true,

@@ -124,7 +124,7 @@ export function pipelineClient(pipeline: LocalPipeline) {
   async function postFile(grant: UploadGrant['upload'], data: Buffer, contentType: string) {
     const form = new FormData();
     for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
-    form.append('file', new Blob([data], { type: contentType }), 'upload');
+    form.append('file', new Blob([new Uint8Array(data)], { type: contentType }), 'upload');
     const response = await fetch(grant.url, { method: 'POST', body: form });
     return { status: response.status, body: await response.text() };
   }

@@ -10,13 +10,16 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const module of testModules) {
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      let failedHere = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
+      // A file that failed with no failed test (an import error, a beforeAll that threw or timed out and
+      // skipped every test) is one failure, not a clean run of skipped tests.
+      failed += module.state() === 'failed' && failedHere === 0 ? 1 : failedHere;
     }
     if (failed > 0) {
       const seed = process.env.TEST_SEED;

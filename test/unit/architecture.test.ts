@@ -82,9 +82,10 @@ describe('architecture: each rule catches its violation', () => {
   write('src/media/image.ts', "import { s } from '../jobs/job-service.js';\nexport const m = s;\n");
   write('src/core/keys.ts', "import { s } from '../jobs/job-service.js';\nexport const k = s;\n");
   write('lib/stack.ts', "import { h } from '../lambdas/api/handler.js';\nexport const st = h;\n");
+  write('console/src/main.ts', "import { job } from '../../src/core/job.js';\nexport const c = job;\n");
 
   it('reports the cycle, the HTTP and AWS imports in use cases, and each upward import', async () => {
-    const found = await violations(dir, ['src', 'lambdas', 'lib']);
+    const found = await violations(dir, ['src', 'lambdas', 'lib', 'console']);
     const rules = (name: string) => found.filter((v) => v.startsWith(`${name}:`));
     expect(rules('no-circular').length).toBeGreaterThan(0);
     expect(rules('use-cases-speak-no-http')).toEqual(
@@ -115,6 +116,9 @@ describe('architecture: each rule catches its violation', () => {
     expect(rules('infrastructure-does-not-import-handlers')).toContain(
       'infrastructure-does-not-import-handlers: lib/stack.ts -> lambdas/api/handler.ts',
     );
+    expect(rules('console-speaks-only-the-api')).toEqual([
+      'console-speaks-only-the-api: console/src/main.ts -> src/core/job.ts',
+    ]);
     expect(rules('core-is-the-kernel')).toEqual([
       'core-is-the-kernel: src/core/keys.ts -> src/jobs/job-service.ts',
     ]);

@@ -10,7 +10,7 @@ import { healthChecker } from '../../src/core/health.js';
 import type { JobService } from '../../src/jobs/job-service.js';
 import type { PresetService } from '../../src/presets/preset-service.js';
 import type { ApiKeyAuthenticator } from '../../src/tenants/api-keys.js';
-import { OPENAPI_DOC, renderOpenApi } from '../../tools/openapi.js';
+import { CONSOLE_API_TYPES, OPENAPI_DOC, renderConsoleApiTypes, renderOpenApi } from '../../tools/openapi.js';
 import { assertResponseMatchesContract, ContractViolation } from '../support/openapi-contract.js';
 
 type Operation = { operationId: string; security?: unknown[]; responses: Record<string, unknown> };
@@ -33,6 +33,10 @@ describe('the OpenAPI document', () => {
 
   it('is checked in at docs/openapi.json as generated (npm run docs:openapi rewrites it)', () => {
     expect(readFileSync(OPENAPI_DOC, 'utf8')).toBe(renderOpenApi());
+  });
+
+  it('types the console’s client as generated from it (console/src/api/schema.d.ts)', async () => {
+    expect(readFileSync(CONSOLE_API_TYPES, 'utf8')).toBe(await renderConsoleApiTypes());
   });
 
   it('documents every route once, keyed routes with the API key scheme and 401, public ones without', () => {
