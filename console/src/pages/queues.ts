@@ -64,7 +64,7 @@ export const queuesPage: Page = async (ctx) => {
       h(
         'p',
         {},
-        `${jobs.throughput.completed} completed (${jobs.throughput.completedPerMinute.toFixed(1)}/min), ${jobs.throughput.failed} failed; ${jobs.unfinished} unfinished, the oldest queued for ${seconds(jobs.oldestQueuedSeconds)}.`,
+        `${jobs.throughput.completed} completed (${jobs.throughput.completedPerMinute.toFixed(1)}/min), ${jobs.throughput.failed} failed; ${jobs.unfinished} unfinished${(jobs.byStatus.QUEUED ?? 0) > 0 ? `, the oldest queued for ${seconds(jobs.oldestQueuedSeconds)}` : ''}.`,
       ),
       table(
         ['latency', 'jobs', 'p50', 'p95', 'p99', 'max'],
