@@ -127,14 +127,14 @@ export async function createHttpApiServer(log: (line: string) => void, port = 0)
   let state: { api: HttpApiDefinition; host: LambdaHost } | undefined;
   let site: StaticSite | undefined;
   const server: Server = createServer(async (req, res) => {
-    if (site?.(req, res, (req.url ?? '/').split('?')[0] as string)) return;
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (site?.(req, res, path)) return;
     if (!state) {
       sendJson(res, 503, { message: 'Service Unavailable' });
       return;
     }
     const { api, host } = state;
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = (req.url ?? '/').split('?')[0] as string;
     try {
       if (
         api.cors &&

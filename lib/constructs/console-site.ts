@@ -9,18 +9,13 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type IBucket,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { consoleContentSecurityPolicy } from '../../console/csp.js';
 import { acknowledgeNag } from '../nag.js';
 import { fromRoot } from '../paths.js';
+import { hardenedBucketProps } from './storage.js';
 
 export interface ConsoleSiteProps {
   /** The HTTP API's base URL, written to the site's config.json. */
@@ -45,14 +40,9 @@ export class ConsoleSite extends Construct {
   constructor(scope: Construct, id: string, props: ConsoleSiteProps) {
     super(scope, id);
     const bucket = new Bucket(this, 'Files', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...hardenedBucketProps(props),
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'console/',
-      removalPolicy: props.removalPolicy,
-      autoDeleteObjects: props.autoDeleteObjects,
     });
     // The API's origin: scheme and host of its URL (https://{id}.execute-api.{region}.amazonaws.com/).
     const apiOrigin = Fn.join('', ['https://', Fn.select(2, Fn.split('/', props.apiUrl))]);

@@ -15,6 +15,21 @@ import { acknowledgeNag } from '../nag.js';
 
 export { TENANT_PREFIX };
 
+/** Every bucket of the stack: public access blocked, SSE-S3, TLS only, no ACLs, the stage's removal policy. */
+export function hardenedBucketProps(
+  config: Pick<StageConfig, 'removalPolicy' | 'autoDeleteObjects'>,
+): BucketProps {
+  return {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    // Server access logs can only be delivered to SSE-S3 buckets; the data buckets match for simplicity.
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy: config.removalPolicy,
+    autoDeleteObjects: config.autoDeleteObjects,
+  };
+}
+
 export interface StorageProps {
   config: StageConfig;
 }
@@ -42,15 +57,9 @@ export class Storage extends Construct {
         ]
       : [];
     const common: BucketProps = {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      // Server access logs can only be delivered to SSE-S3 buckets; the data buckets match for simplicity.
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...hardenedBucketProps(config),
       // prod keeps overwritten and deleted objects for a while (outputs are rewritten on a retry).
       versioned: config.versionedBuckets,
-      removalPolicy: config.removalPolicy,
-      autoDeleteObjects: config.autoDeleteObjects,
     };
 
     this.accessLogs = new Bucket(this, 'AccessLogs', {

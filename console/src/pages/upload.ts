@@ -41,7 +41,7 @@ function postToS3(upload: UploadRequest, file: File, onProgress: (fraction: numb
   });
 }
 
-/** Follows the job until it ends (while the row is on screen). */
+/** Follows the job until it ends; the list of uploads outlives a visit to another page. */
 async function follow(api: ApiClient, jobId: string, row: HTMLElement) {
   const status = row.querySelector('.job-status') as HTMLElement;
   for (;;) {
