@@ -7,14 +7,18 @@ import { join } from 'node:path';
  * keeps its state in a temporary folder removed at stop):
  *   s3/          s3rver's objects (uploads, outputs, reports)
  *   dynamodb/    dynalite's LevelDB (jobs, batches, webhook endpoints and deliveries, presets, hash index)
+ *   sqs/         the journal of undeleted SQS messages (fauxqs holds queues in memory; sqs-journal.ts)
+ *   events/      the journal of accepted events not yet delivered to every target (event-bus.ts)
  *   kms-secret   the secret the local KMS keys derive from, so stored ciphertexts decrypt after a restart
  *   api-key.json the development API key of the default tenant
- * SQS (fauxqs) holds its queues in memory only: after a restart the job table is the truth and the
- * reconciler re-drives what the queues held.
+ * Step Functions executions live in memory: after a restart the job table is the truth and the reconciler
+ * ends or re-drives what they held.
  */
 export const DATA_LAYOUT = {
   s3: 's3',
   dynamodb: 'dynamodb',
+  sqs: 'sqs',
+  events: 'events',
   kmsSecret: 'kms-secret',
   apiKey: 'api-key.json',
 } as const;

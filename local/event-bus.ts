@@ -1,4 +1,5 @@
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type EventJournal, targetKey } from './event-journal.js';
 import { compilePattern } from './event-pattern.js';
 import { type AsyncInvoker, abortableSleep } from './lambda-async.js';
 import type { LambdaHost } from './lambda-host.js';
@@ -334,6 +335,8 @@ export interface LocalEventBusOptions {
   scheduleIntervalMs?: number;
   /** First retry delay for failed deliveries (doubling). */
   retryDelayMs?: number;
+  /** A durable stack's journal of accepted events not yet delivered everywhere (event-journal.ts). */
+  journal?: EventJournal;
 }
 
 export class LocalEventBus {
@@ -450,8 +453,39 @@ export class LocalEventBus {
     this.log(
       `event ${event.source} / ${event['detail-type']} on ${bus}: ${matched.length ? `→ ${matched.map((r) => r.name).join(', ')}` : 'no rule matched'}`,
     );
-    for (const rule of matched)
-      for (const target of rule.targets) this.track(this.deliver(rule, target, event));
+    const deliveries = matched.flatMap((rule) => rule.targets.map((target) => ({ rule, target })));
+    this.options.journal?.accepted({
+      bus,
+      event,
+      pending: deliveries.map(({ rule, target }) => targetKey(rule.logicalId, target.id)),
+    });
+    for (const { rule, target } of deliveries) this.track(this.deliverJournaled(rule, target, event));
+  }
+
+  /**
+   * A durable stack's start: delivers again what the journal holds, each event to the targets it had not
+   * reached (the rule and target as the template has them now). Returns the deliveries started.
+   */
+  replayJournal(): number {
+    const journal = this.options.journal;
+    if (!journal) return 0;
+    let started = 0;
+    for (const entry of journal.entries()) {
+      const event = entry.event as unknown as EventEnvelope;
+      for (const key of entry.pending) {
+        const rule = this.rules.find((r) => r.busName === entry.bus && key.startsWith(`${r.logicalId}/`));
+        const target = rule?.targets.find((t) => targetKey(rule.logicalId, t.id) === key);
+        if (!rule || !target || rule.state === 'DISABLED') {
+          this.log(`event journal: ${key} is gone; event ${event.id} not delivered to it`);
+          journal.delivered(event.id, key);
+          continue;
+        }
+        this.track(this.deliverJournaled(rule, target, event));
+        started++;
+      }
+    }
+    if (started) this.log(`event journal: ${started} delivery(ies) started again after the restart`);
+    return started;
   }
 
   /**
@@ -486,6 +520,17 @@ export class LocalEventBus {
     this.inFlight.add(tracked);
   }
 
+  /**
+   * One delivery, then what it started (a function's asynchronous invocation): its journal entry ends only
+   * then, and never while the bus stops (what a stop interrupts is sent again at the next start).
+   */
+  private async deliverJournaled(rule: EventRule, target: RuleTarget, event: EventEnvelope): Promise<void> {
+    await this.deliver(rule, target, event);
+    if (!this.stopping.signal.aborted)
+      this.options.journal?.delivered(event.id, targetKey(rule.logicalId, target.id));
+  }
+
+  /** Sends one event to one target; for a function, resolves once its asynchronous invocation ended. */
   private async send(rule: EventRule, target: RuleTarget, event: EventEnvelope): Promise<void> {
     const payload = target.input(event, rule);
     switch (target.kind) {
@@ -507,8 +552,10 @@ export class LocalEventBus {
         } catch {
           // A plain-text Input is passed as a string.
         }
-        // Accepted once queued: the handler runs (and is retried by Lambda) in the background.
-        this.track(this.options.invoker.invoke(target.functionLogicalId as string, parsed));
+        // Lambda retries a failed asynchronous invocation itself: the bus's retries are for refusals only.
+        const invocation = this.options.invoker.invoke(target.functionLogicalId as string, parsed);
+        this.track(invocation);
+        await invocation;
         return;
       }
       case 'states': {

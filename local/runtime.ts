@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ENV } from '../src/contract/env.js';
 import { START_PASS_DETAIL } from '../src/reconciler/schedule.js';
@@ -8,6 +9,7 @@ import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
 import { startEmulators } from './emulators.js';
 import { EnvironmentPatch, sdkEnvironment } from './env.js';
 import { LocalEventBus, readEventRules } from './event-bus.js';
+import { EventJournal } from './event-journal.js';
 import { startEventsFront } from './events-front.js';
 import { createHttpApiServer, type HttpApiServer, readHttpApis } from './http-api.js';
 import { LocalKms, readKmsKeys, startKmsFront } from './kms-front.js';
@@ -22,6 +24,7 @@ import { startSchedulerFront } from './scheduler-front.js';
 import { EcsRunner, readTaskDefinitions } from './sfn-ecs.js';
 import { startSfnFront } from './sfn-front.js';
 import { startSqsFront } from './sqs-front.js';
+import { replaySqsJournal, SqsJournal } from './sqs-journal.js';
 import { LocalStateMachines } from './state-machines.js';
 import { type CfnTemplate, type Json, LocalTemplate } from './template.js';
 
@@ -138,7 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     cleanup.push(() => s3Front.stop());
-    const sqsFront = await startSqsFront(emulators.sqs.endpoint, ports.sqs);
+    const sqsJournal = options.dataDir ? new SqsJournal(join(options.dataDir, DATA_LAYOUT.sqs)) : undefined;
+    const sqsFront = await startSqsFront(emulators.sqs.endpoint, ports.sqs, sqsJournal);
     cleanup.push(() => sqsFront.stop());
     const sfnFront = await startSfnFront(ports.sfn);
     cleanup.push(() => sfnFront.stop());
@@ -172,6 +176,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const clients = runtimeClients(endpoints);
     cleanup.push(() => clients.destroy());
     await provisionResources(template, clients, log);
+    if (sqsJournal) {
+      const queueUrls = new Map(
+        template.ofType('AWS::SQS::Queue').map(([id]) => [template.physicalName(id), template.queueUrl(id)]),
+      );
+      await replaySqsJournal(sqsJournal, clients.sqs, (name) => queueUrls.get(name), log);
+    }
 
     const functions = readFunctions(template, log);
     for (const fn of functions) fn.environment[ENV.stage] = LOCAL_STAGE;
@@ -211,6 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
       scheduleIntervalMs: options.scheduleIntervalMs,
       retryDelayMs: options.retryDelayMs,
+      ...(options.dataDir ? { journal: new EventJournal(join(options.dataDir, DATA_LAYOUT.events)) } : {}),
     });
     cleanup.push(() => events.stop());
     eventsFront.serve(events);
@@ -325,8 +336,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         active = false;
       },
     };
-    // A durable stack's queues are new and empty: the reconciler re-drives what they held before the stop.
-    if (options.dataDir) events.fireSchedules({ [START_PASS_DETAIL]: true });
+    // A durable stack's start: the journals send again what the queues and the bus held, and the reconciler
+    // re-drives what only the job table remembers (executions, and anything a journal could not hold).
+    if (options.dataDir) {
+      events.replayJournal();
+      events.fireSchedules({ [START_PASS_DETAIL]: true });
+    }
     log(
       `local stack up: api ${stack.apiUrl || '(none)'}, s3 ${stack.s3Endpoint}, sqs ${stack.sqsEndpoint}, scheduler ${stack.schedulerEndpoint}`,
     );

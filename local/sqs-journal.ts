@@ -1,0 +1,182 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * SQS keeps a message until a consumer deletes it; fauxqs keeps it in memory only. This journal, kept by
+ * the SQS front of a durable stack, makes the local queues last as long as SQS's: a message is on disk
+ * before its SendMessage is answered and leaves the disk when a DeleteMessage (or a purge) removes it, so
+ * after a stop or a kill -9 every undeleted message is sent again (at-least-once, as SQS delivers).
+ * One file per message, named by its MessageId, written to a temporary name and renamed (never torn).
+ * A message fauxqs moved to a dead-letter queue follows there once a consumer receives it from that queue;
+ * one moved and not yet received is sent again to the queue it was sent to (and may be dead-lettered again).
+ */
+export interface JournaledMessage {
+  /** The queue's name (URLs change with the front's port). */
+  queue: string;
+  body: string;
+  attributes?: Record<string, unknown>;
+  systemAttributes?: Record<string, unknown>;
+  groupId?: string;
+  deduplicationId?: string;
+  /** When the message becomes visible (epoch ms): a replay keeps what is left of its DelaySeconds. */
+  visibleAt: number;
+}
+
+/** Receipt handles remembered per journal (a message received and never deleted leaves one behind). */
+const MAX_HANDLES = 100_000;
+/** MessageIds deleted before their send was journaled (a consumer can be that fast), kept this long. */
+const EARLY_DELETE_MS = 60_000;
+
+export class SqsJournal {
+  private readonly handles = new Map<string, string>();
+  private readonly deletedEarly = new Map<string, number>();
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** A send fauxqs accepted, before its answer goes back to the sender. */
+  sent(messageId: string, message: JournaledMessage): void {
+    if (this.deletedEarly.delete(messageId)) return;
+    const file = this.file(messageId);
+    writeFileSync(`${file}.tmp`, JSON.stringify(message));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /** Messages a ReceiveMessage returned from `queue`: their receipt handles, and the queue they are on now. */
+  received(queue: string, messages: { MessageId?: string; ReceiptHandle?: string }[]): void {
+    for (const { MessageId, ReceiptHandle } of messages) {
+      if (!MessageId || !ReceiptHandle) continue;
+      this.handles.set(ReceiptHandle, MessageId);
+      if (this.handles.size > MAX_HANDLES) this.handles.delete(this.handles.keys().next().value as string);
+      const message = this.read(MessageId);
+      if (message && message.queue !== queue) this.write(MessageId, { ...message, queue });
+    }
+  }
+
+  /** A DeleteMessage (or one entry of a batch) that succeeded. */
+  deleted(receiptHandle: string): void {
+    const messageId = this.handles.get(receiptHandle);
+    if (!messageId) return;
+    this.handles.delete(receiptHandle);
+    if (!this.remove(messageId)) this.deleteEarly(messageId);
+  }
+
+  /** PurgeQueue: every message journaled for the queue goes. */
+  purged(queue: string): void {
+    for (const [messageId, message] of this.entries()) if (message.queue === queue) this.remove(messageId);
+  }
+
+  /** The journal as a restart finds it: the messages to send again, with the ids they were journaled under. */
+  entries(): [string, JournaledMessage][] {
+    const found: [string, JournaledMessage][] = [];
+    for (const name of readdirSync(this.dir)) {
+      if (name.endsWith('.tmp')) continue;
+      const message = this.read(name);
+      if (message) found.push([name, message]);
+    }
+    return found.sort((a, b) => a[1].visibleAt - b[1].visibleAt);
+  }
+
+  /** Drops an entry once it was sent again (it is journaled anew under its new MessageId). */
+  forget(messageId: string): void {
+    this.remove(messageId);
+  }
+
+  private deleteEarly(messageId: string): void {
+    const now = Date.now();
+    for (const [id, at] of this.deletedEarly) if (now - at > EARLY_DELETE_MS) this.deletedEarly.delete(id);
+    this.deletedEarly.set(messageId, now);
+  }
+
+  private file(messageId: string): string {
+    // MessageIds are UUIDs; anything else is kept out of the path.
+    return join(this.dir, messageId.replace(/[^A-Za-z0-9-]/g, '_'));
+  }
+
+  private read(messageId: string): JournaledMessage | undefined {
+    try {
+      return JSON.parse(readFileSync(this.file(messageId), 'utf8')) as JournaledMessage;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private write(messageId: string, message: JournaledMessage): void {
+    const file = this.file(messageId);
+    writeFileSync(`${file}.tmp`, JSON.stringify(message));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private remove(messageId: string): boolean {
+    try {
+      rmSync(this.file(messageId));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The queue name at the end of a QueueUrl. */
+export const queueNameOf = (queueUrl: string) => queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
+
+/** Longest DelaySeconds SQS accepts. */
+const MAX_DELAY_SECONDS = 900;
+
+/**
+ * At a durable stack's start, once its queues exist: sends every journaled message again (through the
+ * front, so each is journaled anew under its new MessageId) and drops the old entry. A message whose queue
+ * is no longer in the template is dropped with a log line.
+ */
+export async function replaySqsJournal(
+  journal: SqsJournal,
+  sqs: SQSClient,
+  queueUrlOf: (name: string) => string | undefined,
+  log: (line: string) => void,
+): Promise<number> {
+  let sent = 0;
+  const now = Date.now();
+  for (const [messageId, message] of journal.entries()) {
+    const QueueUrl = queueUrlOf(message.queue);
+    if (!QueueUrl) {
+      log(`sqs journal: queue ${message.queue} no longer exists; message ${messageId} dropped`);
+      journal.forget(messageId);
+      continue;
+    }
+    const delay = Math.ceil((message.visibleAt - now) / 1000);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: message.body,
+        ...(message.attributes ? { MessageAttributes: sdkAttributes(message.attributes) } : {}),
+        ...(message.systemAttributes
+          ? { MessageSystemAttributes: sdkAttributes(message.systemAttributes) as never }
+          : {}),
+        ...(message.groupId ? { MessageGroupId: message.groupId } : {}),
+        ...(message.deduplicationId ? { MessageDeduplicationId: message.deduplicationId } : {}),
+        // FIFO queues take no per-message delay.
+        ...(delay > 0 && !message.groupId ? { DelaySeconds: Math.min(delay, MAX_DELAY_SECONDS) } : {}),
+      }),
+    );
+    journal.forget(messageId);
+    sent++;
+  }
+  if (sent) log(`sqs journal: ${sent} message(s) sent again after the restart`);
+  return sent;
+}
+
+/** The JSON protocol's attribute values as the SDK takes them (binary values are base64 on the wire). */
+function sdkAttributes(attributes: Record<string, unknown>): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [name, raw] of Object.entries(attributes)) {
+    const value = raw as { DataType: string; StringValue?: string; BinaryValue?: string };
+    out[name] = {
+      DataType: value.DataType,
+      ...(value.StringValue !== undefined ? { StringValue: value.StringValue } : {}),
+      ...(value.BinaryValue !== undefined ? { BinaryValue: Buffer.from(value.BinaryValue, 'base64') } : {}),
+    };
+  }
+  return out;
+}
