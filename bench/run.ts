@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   webhooks: () => import('./webhooks.js').then((m) => m.run()),
   batch: () => import('./batch.js').then((m) => m.run()),
   video: () => import('./video.js').then((m) => m.run()),
+  reconciler: () => import('./reconciler.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];

@@ -42,7 +42,9 @@ const deps = {
 /** Every minute (and at a local stack's start): re-drives accepted jobs that nothing drives any more. */
 export const handler = scheduledHandler(async (event: { detail?: Record<string, unknown> } = {}) => {
   const before = { ...index.usage };
-  const report = await reconcile(deps, { everythingDue: event?.detail?.[START_PASS_DETAIL] === true });
+  // A local stack's start pass: its queues are new and no worker of the stopped process is left.
+  const startPass = event?.detail?.[START_PASS_DETAIL] === true;
+  const report = await reconcile(deps, { everythingDue: startPass, workersGone: startPass });
   const redriven = report.examined - (report.actions.moved ?? 0) - (report.actions.waiting ?? 0);
   if (redriven > 0 || report.errors > 0) logger.warn('reconciled stuck jobs', { ...report });
   metrics.addMetric('JobsReconciled', MetricUnit.Count, redriven);

@@ -45,6 +45,7 @@ export type ReconcileAction =
   | 'upload-expired'
   | 'lease-expired'
   | 'transcode-restarted'
+  | 'lease-abandoned'
   | 'exhausted'
   | 'delivery-requeued'
   | BatchAction;
@@ -74,13 +75,19 @@ export interface ReconcileOptions {
    * empty, so nothing queued before the restart will arrive.
    */
   everythingDue?: boolean;
+  /**
+   * No worker that held a lease before this pass is alive: a local stack's start, where every worker ran
+   * in the process that stopped. Live leases are then handed back at once instead of waiting for them to end
+   * (recovery takes the restart, not the lease). Never set in the cloud, where workers outlive the pass.
+   */
+  workersGone?: boolean;
 }
 
 export async function reconcile(
   deps: ReconcilerDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  const { limitPerShard = 100, everythingDue = false } = options;
+  const { limitPerShard = 100, everythingDue = false, workersGone = false } = options;
   const now = (deps.now ?? Date.now)();
   const report: ReconcileReport = { examined: 0, actions: {}, errors: 0, more: false };
   for (const shard of deps.index.shards) {
@@ -91,7 +98,7 @@ export async function reconcile(
       try {
         const action =
           entry.kind === 'job'
-            ? await reconcileJob(deps, entry, now)
+            ? await reconcileJob(deps, entry, now, workersGone)
             : entry.kind === 'delivery'
               ? await reconcileDelivery(deps, entry, now)
               : await reconcileBatch(deps.index, deps.batches, entry, now, deps.delays);
@@ -158,6 +165,7 @@ export async function reconcileJob(
   deps: ReconcilerDeps,
   entry: DueJob,
   now: number,
+  workersGone = false,
 ): Promise<ReconcileAction> {
   const delays = deps.delays ?? RECONCILE_DELAYS;
   const maxAttempts = deps.maxAttempts ?? MAX_JOB_ATTEMPTS;
@@ -207,6 +215,10 @@ export async function reconcileJob(
     case 'PROCESSING':
       if (job.executionArn && job.stage.startsWith('transcod'))
         return reconcileTranscode(deps, job, now, runs, reconcileAt);
+      if ((job.leaseUntil ?? 0) > now && workersGone) {
+        if (job.attempt >= maxAttempts) return exhaust(deps, job, now);
+        return (await releaseAndRequeue(deps, job)) ? 'lease-abandoned' : 'moved';
+      }
       if ((job.leaseUntil ?? 0) > now) {
         // A live lease (a pass that looks at everything, or a clock ahead of ours): look when it ends.
         await deps.index.postpone(
@@ -256,6 +268,14 @@ async function reconcileTranscode(
     return 'waiting';
   }
   if (job.attempt >= (deps.maxAttempts ?? MAX_JOB_ATTEMPTS)) return exhaust(deps, job, now);
+  return (await releaseAndRequeue(deps, job)) ? 'transcode-restarted' : 'moved';
+}
+
+/**
+ * Gives a dead attempt's claim back (under the attempt that was read, so a live worker's write wins) and
+ * sends a message, so a worker starts the next attempt at once. False when the job moved meanwhile.
+ */
+async function releaseAndRequeue(deps: ReconcilerDeps, job: Job): Promise<boolean> {
   try {
     await deps.jobs.transition(job.tenant, job.jobId, 'PROCESSING', {
       attempt: job.attempt,
@@ -264,11 +284,11 @@ async function reconcileTranscode(
       event: null,
     });
   } catch (error) {
-    if (error instanceof ConditionFailedError) return 'moved';
+    if (error instanceof ConditionFailedError) return false;
     throw error;
   }
   await deps.queue.enqueue({ tenant: job.tenant, jobId: job.jobId, priority: job.request.priority });
-  return 'transcode-restarted';
+  return true;
 }
 
 async function exhaust(deps: ReconcilerDeps, job: Job, now: number): Promise<ReconcileAction> {

@@ -6,13 +6,17 @@ import { STAGES, type StageName, stageConfig } from '../../lib/config.js';
 import type { MediaPipelineStack } from '../../lib/media-pipeline-stack.js';
 import { fromRoot } from '../../lib/paths.js';
 import {
+  actionsOf,
   type CfnResource,
   ENTRIES,
   functionByEntry,
+  functionStatements,
   type Json,
   NO_BUNDLING,
   ofType,
   type Resources,
+  resourcesFor,
+  roleStatements,
 } from '../support/infra-template.js';
 
 const templates = {} as Record<StageName, Resources>;
@@ -44,18 +48,6 @@ const taskDefinition = (resources: Resources): CfnResource => {
   return (found[0] as [string, CfnResource])[1];
 };
 
-function roleStatements(resources: Resources, roleId: string): Json[] {
-  return ofType(resources, 'AWS::IAM::Policy')
-    .filter(([, policy]) => policy.Properties.Roles.some((role: Json) => role.Ref === roleId))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
-}
-
-const functionStatements = (resources: Resources, entry: string) =>
-  roleStatements(resources, functionByEntry(resources, entry)[1].Properties.Role['Fn::GetAtt'][0]);
-
-const actionsOf = (statements: Json[]): string[] => statements.flatMap((s) => [s.Action].flat());
-const resourcesFor = (statements: Json[], action: string): Json[] =>
-  statements.filter((s) => actionsOf([s]).includes(action)).flatMap((s) => [s.Resource].flat());
 const objectsArn = (bucket: string, pattern: string) => ({
   'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${pattern}`]],
 });

@@ -344,4 +344,16 @@ describe('reconciler: cost', () => {
     clock += 30_000 + RECONCILE_DELAYS.leaseGraceMs + 1;
     expect((await reconcile(deps)).actions).toEqual({ 'lease-expired': 1 });
   });
+
+  it('hands a live lease back at once when the workers that held it are gone (a local restart)', async () => {
+    const working = await created('QUEUED');
+    await store.claim('acme', working.jobId, 30_000, clock, 0);
+    const report = await reconcile(deps, { everythingDue: true, workersGone: true });
+    expect(report.actions).toEqual({ 'lease-abandoned': 1 });
+    expect(await messages('normal')).toEqual([working.jobId]);
+    const released = await store.get('acme', working.jobId);
+    expect(released).toMatchObject({ status: 'PROCESSING', attempt: 1, leaseUntil: 0, stage: 'retrying' });
+    // The next worker claims it now, not when the old lease would have ended.
+    expect((await store.claim('acme', working.jobId, 30_000, clock + 1, 1))?.attempt).toBe(2);
+  });
 });

@@ -41,3 +41,19 @@ export function functionByEntry(resources: Resources, entry: string): [string, C
   expect(found, `exactly one function for ${entry}`).toHaveLength(1);
   return found[0] as [string, CfnResource];
 }
+
+/** Every IAM statement of a role's inline policies. */
+export const roleStatements = (resources: Resources, roleId: string): Json[] =>
+  ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties.Roles.some((role: Json) => role.Ref === roleId))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+
+/** Every IAM statement of the role of the function whose entry is `entry`. */
+export const functionStatements = (resources: Resources, entry: string): Json[] =>
+  roleStatements(resources, functionByEntry(resources, entry)[1].Properties.Role['Fn::GetAtt'][0]);
+
+export const actionsOf = (statements: Json[]): string[] => statements.flatMap((s) => [s.Action].flat());
+
+/** The resources the statements allow `action` on. */
+export const resourcesFor = (statements: Json[], action: string): Json[] =>
+  statements.filter((s) => actionsOf([s]).includes(action)).flatMap((s) => [s.Resource].flat());
