@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   batch: () => import('./batch.js').then((m) => m.run()),
   video: () => import('./video.js').then((m) => m.run()),
   reconciler: () => import('./reconciler.js').then((m) => m.run()),
+  soak: () => import('./soak.js').then((m) => m.run()),
 };
 
 const name = process.argv[2];
@@ -17,6 +18,6 @@ if (!bench) {
   process.exit(2);
 }
 await bench();
-process.exit(0);
+process.exit(process.exitCode ?? 0);
 
 export {};

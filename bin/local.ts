@@ -60,7 +60,8 @@ Try it (in another terminal):
 Ctrl-C stops everything.`);
 
 // SIGTERM/Ctrl-C: stop taking requests, let jobs in flight finish, then stop. Past the deadline it exits
-// anyway: the unfinished jobs' 30 s leases lapse and the reconciler's start pass hands them to a worker.
+// anyway: the next start's reconciler pass hands the unfinished jobs' claims back and the journals send
+// again what the queues and the bus held.
 const stopDeadlineMs = Number(readEnv('localStopDeadlineSeconds') ?? 25) * 1000;
 let stopping = false;
 const shutdown = async (signal: string) => {

@@ -321,11 +321,10 @@ export const ingestVisibilitySeconds = (config: StageConfig) => 6 * config.worke
 export const webhookDeliveryVisibilitySeconds = (config: StageConfig) =>
   6 * config.webhookDispatcher.timeoutSeconds;
 
-/** How long a worker's claim on a job lasts: past its own timeout, so a live worker never loses it. */
 /**
  * An image job's lease: short, because the worker renews it every third of it while it works (heartbeat)
- * and extends its message's visibility to match. A worker that dies is replaced within about this long
- * plus 5 s, instead of after the queue's visibility timeout.
+ * and keeps its message hidden for the lease plus 5 s. A worker that dies is replaced within 30 s of its
+ * last renewal (the seed's bound for worker crashes) instead of after the queue's visibility timeout.
  */
-export const WORKER_LEASE_SECONDS = 30;
+export const WORKER_LEASE_SECONDS = 25;
 export const jobLeaseSeconds = (_config: StageConfig) => WORKER_LEASE_SECONDS;

@@ -178,6 +178,31 @@ describe('crash recovery of the durable local stack', () => {
     );
     expect(standalone.length).toBe(jobIds.size);
   }, 900_000);
+
+  it('stops gracefully on SIGTERM within its deadline, and the jobs it held finish after the restart', async () => {
+    const source = await readFile(fixturePath('Landscape_6.jpg'));
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const key = `t/demo/chaos/term-${i}.jpg`;
+      await stack.put(
+        key,
+        await sharp(source)
+          .resize(800 + 50 * i)
+          .jpeg()
+          .toBuffer(),
+        'image/jpeg',
+      );
+      ids.push(await submit(key, `chaos-term-${i}`));
+    }
+    const { code, ms } = await stack.terminate();
+    expect(code).toBe(0);
+    // MP_STOP_DEADLINE_SECONDS (25 s by default) bounds the stop, plus the process's own exit.
+    expect(ms).toBeLessThan(35_000);
+    expect(stack.tail(200)).toContain('SIGTERM: stopping the local stack');
+    await stack.start();
+    const views = await untilTerminal(ids);
+    expect([...views.values()].map((v) => v.status)).toEqual(Array(4).fill('COMPLETED'));
+  }, 300_000);
 });
 
 /** Polls until `check` gives a value; fails after `stallMs` without one (a stall, not a fixed deadline). */

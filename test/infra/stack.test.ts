@@ -87,9 +87,10 @@ describe('MediaPipeline stack (dev)', () => {
       expect(queue.Type).toBe('AWS::SQS::Queue');
       expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * worker.Properties.Timeout);
     }
-    // A short lease the worker renews (heartbeat), well inside the function's timeout and the queue's.
+    // A short lease the worker renews (heartbeat), well inside the function's timeout and the queue's:
+    // with the message hidden 5 s past it, a dead worker's job is claimed again within 30 s.
     const lease = Number(worker.Properties.Environment.Variables.JOB_LEASE_SECONDS);
-    expect(lease).toBe(30);
+    expect(lease + 5).toBeLessThanOrEqual(30);
     expect(lease).toBeLessThan(worker.Properties.Timeout);
   });
 

@@ -121,6 +121,18 @@ export class StackProcess {
     this.child = undefined;
   }
 
+  /** SIGTERM to the stack's own process (as `kill <pid>` or Ctrl-C): resolves with its exit code and how long it took. */
+  async terminate(): Promise<{ code: number | null; ms: number }> {
+    const proc = this.child;
+    if (!proc?.pid) throw new Error('the stack is not running');
+    const began = Date.now();
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    const code = await exited;
+    this.child = undefined;
+    return { code, ms: Date.now() - began };
+  }
+
   async close(): Promise<void> {
     await this.kill().catch(() => undefined);
     this.s3Client?.destroy();
