@@ -51,7 +51,9 @@ export class JobService {
 
   /** POST /uploads: a job waiting for its upload, plus a presigned POST for exactly that key. */
   async createUpload(tenant: string, body: unknown, idempotencyKey?: string) {
-    const request = parseInput(UploadRequest, body);
+    const parsed = parseInput(UploadRequest, body);
+    // Media types are case-insensitive (RFC 9110): one spelling is stored and signed into the POST policy.
+    const request = { ...parsed, contentType: parsed.contentType.toLowerCase() };
     const { config } = this.deps;
     const isVideo = this.deps.video !== undefined && VIDEO_TYPES.test(request.contentType);
     const maxBytes = isVideo ? config.maxVideoUploadBytes : config.maxUploadBytes;

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { TenantId } from '../core/job.js';
 import type { ApiKeyStore } from './ports.js';
 
@@ -20,25 +21,40 @@ export async function issueApiKey(
 
 /**
  * Resolves API keys to tenants, caching hits and misses briefly so a burst of requests costs
- * one table read (a revoked key stops working within the TTL).
+ * one table read (a revoked key stops working within the TTL). Hits and misses live in separate LRU
+ * caches, so a flood of random keys only churns the misses and never evicts the keys in use.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, { tenant: string | undefined; expires: number }>();
+  private readonly known: LRUCache<string, { tenant: string; expires: number }>;
+  private readonly unknown: LRUCache<string, { expires: number }>;
 
   constructor(
     private readonly store: ApiKeyStore,
     private readonly ttlMs = 60_000,
     private readonly now: () => number = Date.now,
-  ) {}
+    sizes: { known: number; unknown: number } = { known: 10_000, unknown: 1_000 },
+  ) {
+    this.known = new LRUCache({ max: sizes.known });
+    this.unknown = new LRUCache({ max: sizes.unknown });
+  }
 
   async tenantFor(apiKey: string | undefined): Promise<string | undefined> {
     if (!apiKey || apiKey.length > 256) return undefined;
     const hash = hashApiKey(apiKey);
-    const cached = this.cache.get(hash);
-    if (cached && cached.expires > this.now()) return cached.tenant;
+    const now = this.now();
+    const hit = this.known.get(hash);
+    if (hit && hit.expires > now) return hit.tenant;
+    const miss = this.unknown.get(hash);
+    if (miss && miss.expires > now) return undefined;
     const tenant = await this.store.tenantForKeyHash(hash);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { tenant, expires: this.now() + this.ttlMs });
+    const expires = now + this.ttlMs;
+    if (tenant) {
+      this.known.set(hash, { tenant, expires });
+      this.unknown.delete(hash);
+    } else {
+      this.unknown.set(hash, { expires });
+      this.known.delete(hash);
+    }
     return tenant;
   }
 }

@@ -102,3 +102,19 @@ describe('JobService: per-tenant admission limit', () => {
     expect(problemFor(fresh as DomainError).details).toMatchObject({ status: 422, code: 'SOURCE_NOT_FOUND' });
   });
 });
+
+describe('JobService: media types', () => {
+  it('accepts a media type in any case, stores and signs one lowercase spelling', async () => {
+    const result = await service.createUpload('casey', {
+      fileName: 'a.jpg',
+      contentType: 'IMAGE/JPEG',
+      size: 100,
+    });
+    expect(result.created).toBe(true);
+    expect(result.job.source.contentType).toBe('image/jpeg');
+    expect(result.upload?.fields['Content-Type']).toBe('image/jpeg');
+    await expect(
+      service.createUpload('casey', { fileName: 'a.txt', contentType: 'Text/Plain', size: 100 }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+});

@@ -107,7 +107,10 @@ export function createApiRouter(deps: ApiRouterDeps) {
   }
   const publicRoutes = publicRoutesOf(deps);
 
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+    withEdgeHeaders(await answer(event), event);
+
+  async function answer(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     try {
       const publicRoute = publicRoutes[event.routeKey as RouteKey];
       if (publicRoute) return await publicRoute(event);
@@ -131,7 +134,28 @@ export function createApiRouter(deps: ApiRouterDeps) {
       deps.onUnexpectedError?.(error);
       return problemResponse(problem(500, 'Internal error', 'the request could not be completed'));
     }
+  }
+}
+
+/** HSTS for two years: the API is served over HTTPS only (API Gateway has no plain-HTTP listener). */
+const HSTS = 'max-age=63072000; includeSubDomains';
+
+/**
+ * Headers every answer carries: `nosniff`, so no body is ever sniffed into something else; `no-store`
+ * unless the route chose its own caching, because answers carry presigned URLs, secrets and tenant data
+ * that no shared cache may keep; HSTS when the request came over HTTPS.
+ */
+function withEdgeHeaders(
+  response: APIGatewayProxyStructuredResultV2,
+  event: APIGatewayProxyEventV2,
+): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string | number | boolean> = {
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    ...(event.headers?.['x-forwarded-proto'] === 'http' ? {} : { 'strict-transport-security': HSTS }),
+    ...response.headers,
   };
+  return { ...response, headers };
 }
 
 function publicRoutesOf(deps: ApiRouterDeps): Partial<Record<RouteKey, PublicRoute>> {
@@ -208,8 +232,19 @@ function apiKeyOf(event: APIGatewayProxyEventV2): string | undefined {
 
 const idempotencyKey = (event: APIGatewayProxyEventV2) => event.headers?.['idempotency-key'];
 
+/** Ids are ULIDs or short names: anything longer is no resource, and is not echoed back whole. */
+const MAX_ID_LENGTH = 200;
+
 function pathId(event: APIGatewayProxyEventV2): string {
-  return event.pathParameters?.id ?? '';
+  const id = event.pathParameters?.id ?? '';
+  if (id.length > MAX_ID_LENGTH)
+    throw new DomainError(
+      'not-found',
+      'NOT_FOUND',
+      'Not found',
+      `no resource ${id.slice(0, 40)}… (id too long)`,
+    );
+  return id;
 }
 
 function jsonBody(event: APIGatewayProxyEventV2): unknown {

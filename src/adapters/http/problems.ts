@@ -40,10 +40,15 @@ export interface ProblemResponse {
   headers: Record<string, string>;
 }
 
+/** A detail that echoes client input (an id, a value) is cut, so an error never mirrors a huge request. */
+const MAX_DETAIL_LENGTH = 500;
+const boundedDetail = (detail: string) =>
+  detail.length > MAX_DETAIL_LENGTH ? `${detail.slice(0, MAX_DETAIL_LENGTH)}…` : detail;
+
 export function problemFor(error: DomainError): ProblemResponse {
   const { issues, retryAfterSeconds } = error.options;
   return {
-    details: problem(STATUS_BY_KIND[error.kind], error.title, error.detail, {
+    details: problem(STATUS_BY_KIND[error.kind], error.title, boundedDetail(error.detail), {
       code: error.code,
       ...(issues ? { errors: issues } : {}),
     }),
