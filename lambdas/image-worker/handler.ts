@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/contract/config.js';
 import { readPositiveNumber } from '../../src/contract/env.js';
 import { ingest } from '../../src/jobs/ingest.js';
 import { retryDelaySeconds } from '../../src/jobs/redelivery.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../src/media/image/pipeline.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
 import { sqsBatchHandler } from '../shared/handlers.js';
 import { readIngestMessages } from '../shared/ingest-records.js';
@@ -15,6 +16,9 @@ import { logger, metrics } from '../shared/observability.js';
 import { hideMessage } from '../shared/sqs-visibility.js';
 
 const config = loadConfig();
+/** What the function itself holds before a job (runtime, SDK, sharp): the rest is the job's budget. */
+const WORKER_BASELINE_MB = 160;
+const memoryMb = readPositiveNumber('workerMemoryMb');
 const deps = {
   jobs: jobStore(config),
   objects: new S3ObjectStore(),
@@ -23,6 +27,11 @@ const deps = {
   maxUploadBytes: config.maxUploadBytes,
   leaseMs: config.jobLeaseMs,
   hashIndex: new NearDuplicateIndex(new DynamoDbHashIndex({ tableName: config.jobsTable })),
+  // Admission by cost: an image whose estimated peak does not fit is refused before it is decoded.
+  imageLimits: {
+    ...DEFAULT_IMAGE_LIMITS,
+    ...(memoryMb ? { memoryBudgetBytes: (memoryMb - WORKER_BASELINE_MB) * 1024 * 1024 } : {}),
+  },
   // Video and audio uploads start a transcode execution instead of being processed here.
   video: config.videoStateMachineArn
     ? {

@@ -109,6 +109,7 @@ export class Ingest extends Construct {
         jobLeaseSeconds: env.jobLeaseSeconds,
         eventBusName: env.eventBusName,
         ingestVisibilitySeconds: String(ingestVisibilitySeconds(config)),
+        workerMemoryMb: String(config.worker.memoryMb),
       },
       // sharp's native binaries come from the layer; everything else (the AWS SDK too) is bundled.
       externalModules: ['sharp'],

@@ -14,7 +14,7 @@ import {
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
@@ -129,6 +129,16 @@ export class Video extends Construct {
       logExecutionData: config.video.logExecutionData,
     }));
     (this.stateMachine.node.defaultChild as CfnResource).overrideLogicalId('VideoStateMachine');
+    // runTask.sync's own grant stops and describes tasks on '*' (ECS task ARNs are not known in advance):
+    // deny both outside this stage's cluster, so the machine cannot touch another cluster's tasks.
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'ecs:cluster': this.cluster.clusterArn } },
+      }),
+    );
     acknowledgeVideoNag(this, {
       tasksFunction: this.tasks.function,
       outputs: props.outputs,

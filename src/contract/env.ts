@@ -21,6 +21,8 @@ export const ENV = {
   /** The image worker: the ingest queues' visibility timeout and its first retry delay. */
   ingestVisibilitySeconds: 'INGEST_VISIBILITY_SECONDS',
   workerRetryBaseSeconds: 'WORKER_RETRY_BASE_SECONDS',
+  /** The image worker's memory (its MemorySize): what admission by cost measures a job against. */
+  workerMemoryMb: 'WORKER_MEMORY_MB',
   /** The api function: the ingest dead-letter queue whose depth GET /stats reports. */
   ingestDeadLetterQueueUrl: 'INGEST_DEAD_LETTER_QUEUE_URL',
   // Events and webhooks.

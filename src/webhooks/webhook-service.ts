@@ -15,6 +15,7 @@ import {
   type WebhookEndpointStore,
 } from './ports.js';
 import { generateWebhookSecret } from './secrets.js';
+import { type Resolver, systemResolver } from './sender.js';
 import { activeSecrets, type EndpointSecret, rotateSecrets } from './signing.js';
 
 export const MAX_ENDPOINTS_PER_TENANT = 20;
@@ -53,8 +54,13 @@ export interface WebhookServiceDeps {
   /** 'local' allows http://localhost receivers; every other stage is https to public hosts only. */
   stage: Stage;
   maxEndpointsPerTenant?: number;
+  /** DNS for vetting a webhook host at registration (default: the system resolver). */
+  resolve?: Resolver;
   now?: () => number;
 }
+
+/** DNS answers that mean the name has no address: refused at registration (anything else is retried at send). */
+const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA']);
 
 export interface WebhookView {
   id: string;
@@ -91,7 +97,7 @@ export class WebhookService {
   /** POST /webhooks: 201 with the endpoint and its secret (shown this once). */
   async create(tenant: string, body: unknown): Promise<WebhookView & { secret: string }> {
     const request = parseInput(CreateWebhookRequest, body);
-    const url = this.checkUrl(request.url);
+    const url = await this.checkUrl(request.url);
     const now = new Date(this.now()).toISOString();
     const secret = generateWebhookSecret();
     const fields = {
@@ -259,22 +265,28 @@ export class WebhookService {
   }
 
   /**
-   * The checks that need no DNS: scheme, credentials, IP spelling, and an IP literal's range. The
-   * dispatcher checks again at send time, with the addresses the name then resolves to.
+   * Scheme, credentials, IP spelling and an IP literal's range, then (cloud stages) every address the
+   * name resolves to now: one private answer refuses it. The dispatcher checks again at send time, with
+   * the addresses the name resolves to then (a name can change after registration).
    */
-  private checkUrl(input: string): string {
+  private async checkUrl(input: string): Promise<string> {
     const { stage } = this.deps;
     try {
       const checked = checkWebhookUrl(input, stage);
+      // A fully qualified name's trailing dot ("localhost.") names the same host.
+      const host = checked.host.replace(/\.$/, '');
       if (checked.literal) vetAddresses(checked, [checked.literal], stage);
       else if (stage === 'local') {
         if (checked.url.protocol === 'http:' && checked.host !== 'localhost') {
           throw new WebhookUrlRefused('http is allowed only to localhost in the local stage');
         }
-      } else if (checked.host === 'localhost' || checked.host.endsWith('.localhost')) {
+      } else if (host === 'localhost' || host.endsWith('.localhost')) {
         throw new WebhookUrlRefused(`${checked.host} is a loopback name`);
-      } else if (!checked.host.includes('.')) {
+      } else if (!host.includes('.')) {
         throw new WebhookUrlRefused(`${checked.host} is not a fully qualified domain name`);
+      } else {
+        const addresses = await this.addressesOf(host);
+        if (addresses) vetAddresses(checked, addresses, stage);
       }
       return checked.url.href;
     } catch (error) {
@@ -282,6 +294,18 @@ export class WebhookService {
       throw domainError('validation', 'INVALID_WEBHOOK_URL', 'Invalid webhook URL', error.message, {
         issues: [{ path: 'url', message: error.message }],
       });
+    }
+  }
+
+  /** The host's addresses now; undefined when the resolver could not answer (not a refusal). */
+  private async addressesOf(host: string): Promise<string[] | undefined> {
+    try {
+      return await (this.deps.resolve ?? systemResolver)(host);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (NO_SUCH_NAME.has(code)) throw new WebhookUrlRefused(`${host} does not resolve (${code})`);
+      // A resolver that is down now: the send-time check vets the addresses before any request.
+      return undefined;
     }
   }
 

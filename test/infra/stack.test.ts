@@ -463,6 +463,7 @@ describe('MediaPipeline stack (dev)', () => {
         'JOB_LEASE_SECONDS',
         'EVENT_BUS_NAME',
         'INGEST_VISIBILITY_SECONDS',
+        'WORKER_MEMORY_MB',
         'VIDEO_STATE_MACHINE_ARN',
         'VIDEO_LEASE_SECONDS',
         'MAX_VIDEO_UPLOAD_BYTES',
@@ -599,6 +600,10 @@ describe('per-stage settings', () => {
       const { resources, template } = synthesized[stage];
       const [workerId, worker] = functionByEntry(resources, ENTRIES.worker);
       expect(worker.Properties.MemorySize).toBe(config.worker.memoryMb);
+      // Admission by cost measures a job against the memory the function really has.
+      expect(worker.Properties.Environment.Variables.WORKER_MEMORY_MB).toBe(
+        String(worker.Properties.MemorySize),
+      );
       expect(
         workerMappings(resources, workerId)
           .map((esm) => esm.Properties.ScalingConfig.MaximumConcurrency)

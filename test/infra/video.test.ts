@@ -263,6 +263,28 @@ describe('video least privilege', () => {
     }
   });
 
+  it('lets the state machine stop and describe ECS tasks of its own cluster only', () => {
+    for (const stage of STAGES) {
+      const resources = templates[stage];
+      const machineRole = (resources.VideoStateMachine as CfnResource).Properties.RoleArn['Fn::GetAtt'][0];
+      const statements = roleStatements(resources, machineRole);
+      const [clusterId] = ofType(resources, 'AWS::ECS::Cluster')[0] as [string, CfnResource];
+      const denies = statements.filter((s) => s.Effect === 'Deny');
+      expect(denies).toEqual([
+        {
+          Effect: 'Deny',
+          Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
+          Resource: '*',
+          Condition: { ArnNotEquals: { 'ecs:cluster': { 'Fn::GetAtt': [clusterId, 'Arn'] } } },
+        },
+      ]);
+      // The allow CDK grants for runTask.sync stays as it was: the deny is what scopes it.
+      expect(statements.some((s) => s.Effect === 'Allow' && actionsOf([s]).includes('ecs:StopTask'))).toBe(
+        true,
+      );
+    }
+  });
+
   it('gives the ingest worker and the api the video state machine ARN', () => {
     for (const stage of STAGES) {
       for (const entry of [ENTRIES.worker, ENTRIES.api]) {

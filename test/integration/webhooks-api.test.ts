@@ -51,8 +51,25 @@ function service(options: { stage?: string; maxEndpointsPerTenant?: number } = {
     queue: { send: async (message, delaySeconds) => void sent.push({ message, delaySeconds }) },
     stage: options.stage ?? 'prod',
     maxEndpointsPerTenant: options.maxEndpointsPerTenant,
+    resolve: fakeDns,
     now: () => clock,
   });
+}
+
+/** DNS as the registration check sees it: public names, names that point inside, and failures. */
+const DNS: Record<string, string[] | string> = {
+  'hooks.example.com': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],
+  '169.254.169.254.nip.io': ['169.254.169.254'],
+  'rebind.example.com': ['93.184.215.14', '10.0.0.1'],
+  'inside.example.com': ['fd00::7'],
+  'gone.example.com': 'ENOTFOUND',
+  'flaky.example.com': 'EAI_AGAIN',
+};
+async function fakeDns(host: string): Promise<string[]> {
+  const answer = DNS[host] ?? 'ENOTFOUND';
+  if (typeof answer === 'string')
+    throw Object.assign(new Error(`queryA ${answer} ${host}`), { code: answer });
+  return answer;
 }
 
 /** The problem details a call fails with, as the HTTP edge renders them (fails the test when it does not). */
@@ -139,6 +156,11 @@ describe('WebhookService: endpoints', () => {
     ['https://localhost/hook', 'prod'],
     ['https://api.localhost/hook', 'staging'],
     ['https://intranet/hook', 'prod'],
+    ['https://169.254.169.254.nip.io/latest/meta-data/', 'prod'],
+    ['https://localhost./hook', 'prod'],
+    ['https://rebind.example.com/hook', 'prod'],
+    ['https://inside.example.com/hook', 'staging'],
+    ['https://gone.example.com/hook', 'prod'],
     ['http://hooks.example.com/', 'local'],
     ['http://10.0.0.7/', 'local'],
   ])('refuses %s in stage %s with 400 INVALID_WEBHOOK_URL', async (url, stage) => {
@@ -151,6 +173,8 @@ describe('WebhookService: endpoints', () => {
   it.each([
     ['https://hooks.example.com:8443/a?b=c', 'prod'],
     ['https://93.184.215.14/hook', 'prod'],
+    // The resolver is down now: accepted, and the send-time check vets the addresses before any request.
+    ['https://flaky.example.com/hook', 'prod'],
     ['http://localhost:9999/hook', 'local'],
     ['http://127.0.0.1:9999/hook', 'local'],
   ])('accepts %s in stage %s', async (url, stage) => {

@@ -1,6 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { ErrorCodes, inputError } from '../../core/errors.js';
 import type { ImageFormat, MetadataPolicy, OutputSpec, SourceMetadata } from '../../core/job.js';
+import { type AdmissionLimits, admitImage } from './admission.js';
 import {
   type DecodedRaster,
   encodeOutput,
@@ -24,7 +25,7 @@ import { decodeSize } from './specs.js';
 
 export type { RenderedOutput } from './encode.js';
 
-export interface ImageLimits {
+export interface ImageLimits extends AdmissionLimits {
   /** Refuse inputs with more pixels than this before decoding them (decompression bombs). */
   maxInputPixels: number;
 }
@@ -97,6 +98,19 @@ async function render(
     );
   }
   const animate = source.frames > 1 && specs.some(keepsAnimation);
+  const target = decodeSize(specs, source.width, source.height, options.minDecodeSize);
+  admitImage(
+    {
+      width: source.width,
+      height: source.height,
+      channels: header.channels ?? 3,
+      depth: header.depth,
+      frames: source.frames,
+    },
+    target.width * target.height,
+    animate,
+    options,
+  );
   const raster = await decode(open(animate), specs, source, options.minDecodeSize, animate);
   if (animate) {
     raster.delay = header.delay;
