@@ -3,6 +3,7 @@ import { batchCommand, batchStatusCommand } from '../src/cli/batch-command.js';
 import {
   createApiKeyCommand,
   revokeApiKeyCommand,
+  setRateLimitCommand,
   statusCommand,
   uploadCommand,
 } from '../src/cli/commands.js';
@@ -122,6 +123,19 @@ program
     if (!tenant) process.exitCode = EXIT.failed;
     if (json()) printJson({ revoked: Boolean(tenant), tenant });
     else console.error(tenant ? `revoked a key of tenant ${tenant}` : 'no such key');
+  });
+
+program
+  .command('set-rate-limit')
+  .description("set a tenant's own rate limits on a deployed stack (applied within 60 s)")
+  .requiredOption('--table <name>', 'the stack output JobsTableName')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .option('--submit <rate/burst>', 'requests per second and bucket size for non-GET routes, e.g. 50/100')
+  .option('--read <rate/burst>', 'the same for GET routes')
+  .action(async (options: { table: string; tenant: string; submit?: string; read?: string }) => {
+    const policies = await setRateLimitCommand(options);
+    if (json()) return printJson({ tenant: options.tenant, rateLimits: policies });
+    console.error(`rate limits of tenant ${options.tenant}: ${JSON.stringify(policies)}`);
   });
 
 program

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Priority } from '../src/core/job.js';
+import type { RateLimitPolicies } from '../src/tenants/rate-limits.js';
 
 /**
  * Typed per-stage settings: the only place where dev, staging and prod differ.
@@ -126,6 +127,11 @@ export interface StageConfig {
      */
     webhookDeadLetterDepth: { events: number; ruleTarget: number; delivery: number };
   };
+  /**
+   * Per-tenant rate limits by route class (submit: every non-GET route; read: GET), token buckets shared
+   * by all API instances; an operator overrides them per tenant (`media-pipeline set-rate-limit`).
+   */
+  rateLimits: RateLimitPolicies;
   /** Unfinished jobs one tenant may have; submissions past it are refused with 429. */
   maxActiveJobsPerTenant: number;
   /** S3 versioning on the data buckets (noncurrent versions expire after `noncurrentVersionDays`). */
@@ -188,6 +194,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
       webhookDeadLetterDepth: { events: 1, ruleTarget: 1, delivery: 1 },
     },
     maxActiveJobsPerTenant: 1_000,
+    rateLimits: { submit: { ratePerSecond: 100, burst: 200 }, read: { ratePerSecond: 300, burst: 600 } },
     versionedBuckets: false,
     noncurrentVersionDays: 1,
   },
@@ -243,6 +250,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
       webhookDeadLetterDepth: { events: 1, ruleTarget: 1, delivery: 1 },
     },
     maxActiveJobsPerTenant: 5_000,
+    rateLimits: { submit: { ratePerSecond: 100, burst: 200 }, read: { ratePerSecond: 300, burst: 600 } },
     versionedBuckets: false,
     noncurrentVersionDays: 7,
   },
@@ -297,7 +305,9 @@ const CONFIGS: Record<StageName, StageConfig> = {
       functionErrorsPer5Minutes: 3,
       webhookDeadLetterDepth: { events: 1, ruleTarget: 1, delivery: 1 },
     },
+    // One tenant at 10,000 images a minute submits about 167 jobs/s.
     maxActiveJobsPerTenant: 20_000,
+    rateLimits: { submit: { ratePerSecond: 250, burst: 500 }, read: { ratePerSecond: 500, burst: 1_000 } },
     versionedBuckets: true,
     noncurrentVersionDays: 30,
   },

@@ -6,6 +6,7 @@ import { DynamoDbDeadLetterStore } from '../../src/adapters/aws/dynamodb-dead-le
 import { DynamoDbHashIndex } from '../../src/adapters/aws/dynamodb-hash-index.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
+import { DynamoDbRateLimitStore } from '../../src/adapters/aws/dynamodb-rate-limit-store.js';
 import { bucketProbe, jobsTableProbe, queueProbe } from '../../src/adapters/aws/health-probes.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SfnBatchOrchestrator } from '../../src/adapters/aws/sfn-batch-orchestrator.js';
@@ -15,6 +16,7 @@ import { SqsQueueStats } from '../../src/adapters/aws/sqs-queue-stats.js';
 import { createApiRouter } from '../../src/adapters/http/api-router.js';
 import { BatchService } from '../../src/batches/batch-service.js';
 import { loadConfig } from '../../src/contract/config.js';
+import { readEnv } from '../../src/contract/env.js';
 import { healthChecker } from '../../src/core/health.js';
 import { HEALTH_CHECK_SUFFIX, TENANT_PREFIX, UPLOADS_PREFIX } from '../../src/core/keys.js';
 import { JobService } from '../../src/jobs/job-service.js';
@@ -23,6 +25,7 @@ import { PresetService } from '../../src/presets/preset-service.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
 import { SimilarityService } from '../../src/similarity/similarity-service.js';
 import { ApiKeyAuthenticator } from '../../src/tenants/api-keys.js';
+import { RateLimitPoliciesSchema, RateLimits } from '../../src/tenants/rate-limits.js';
 import { WebhookService } from '../../src/webhooks/webhook-service.js';
 import { jobStore } from '../shared/job-store.js';
 import { logger, tracer } from '../shared/observability.js';
@@ -84,6 +87,7 @@ const router = createApiRouter({
     onStopFailed,
   }),
   auth: new ApiKeyAuthenticator(apiKeys),
+  rateLimits: rateLimits(),
   webhooks: new WebhookService({ ...webhookAdapters(config), stage: config.stage }),
   health: healthChecker([
     jobsTableProbe(config.jobsTable),
@@ -93,5 +97,13 @@ const router = createApiRouter({
   ]),
   onUnexpectedError: (error) => logger.error('unexpected API error', { error }),
 });
+
+/** The stage's per-tenant limits (RATE_LIMITS); without the variable, none. */
+function rateLimits(): RateLimits | undefined {
+  const text = readEnv('rateLimits');
+  if (!text) return undefined;
+  const defaults = RateLimitPoliciesSchema.parse(JSON.parse(text));
+  return new RateLimits(new DynamoDbRateLimitStore({ tableName: config.jobsTable }), { defaults });
+}
 
 export const handler = middy(router).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger));

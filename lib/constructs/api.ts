@@ -88,6 +88,7 @@ export class Api extends Construct {
         maxUploadBytes: env.maxUploadBytes,
         uploadUrlTtlSeconds: env.uploadUrlTtlSeconds,
         maxActiveJobsPerTenant: String(config.maxActiveJobsPerTenant),
+        rateLimits: JSON.stringify(config.rateLimits),
         ...queueUrlSettings(props.queues),
         ingestDeadLetterQueueUrl: props.deadLetterQueue.queueUrl,
         eventBusName: env.eventBusName,

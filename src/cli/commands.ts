@@ -138,6 +138,35 @@ export async function createApiKeyCommand(options: { table: string; tenant: stri
   return issueApiKey(new DynamoDbJobStore({ tableName: options.table }), options.tenant);
 }
 
+/**
+ * Sets a tenant's own rate limits on a deployed stack (each `rate/burst`, e.g. `50/100`), replacing the
+ * stage defaults for the classes given; running APIs apply them within a minute.
+ */
+export async function setRateLimitCommand(options: {
+  table: string;
+  tenant: string;
+  submit?: string;
+  read?: string;
+}): Promise<Record<string, { ratePerSecond: number; burst: number }>> {
+  const { DynamoDbRateLimitStore } = await import('../adapters/aws/dynamodb-rate-limit-store.js');
+  const { RateLimitOverridesSchema } = await import('../tenants/rate-limits.js');
+  const parse = (value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const [rate, burst] = value.split('/').map(Number);
+    return { ratePerSecond: rate as number, burst: burst ?? Math.ceil(2 * (rate as number)) };
+  };
+  const policies = RateLimitOverridesSchema.parse({
+    submit: parse(options.submit),
+    read: parse(options.read),
+  });
+  const clean = Object.fromEntries(Object.entries(policies).filter(([, p]) => p !== undefined)) as Record<
+    string,
+    { ratePerSecond: number; burst: number }
+  >;
+  await new DynamoDbRateLimitStore({ tableName: options.table }).setOverrides(options.tenant, clean);
+  return clean;
+}
+
 /** Revokes an API key of a deployed stack (by its hash); running APIs stop accepting it within a minute. */
 export async function revokeApiKeyCommand(options: {
   table: string;

@@ -14,6 +14,8 @@ export const ENV = {
   uploadUrlTtlSeconds: 'UPLOAD_URL_TTL_SECONDS',
   jobLeaseSeconds: 'JOB_LEASE_SECONDS',
   maxActiveJobsPerTenant: 'MAX_ACTIVE_JOBS_PER_TENANT',
+  /** The api function: per-tenant rate limits by route class, as JSON (src/tenants/rate-limits.ts). */
+  rateLimits: 'RATE_LIMITS',
   queueUrlUrgent: 'QUEUE_URL_URGENT',
   queueUrlHigh: 'QUEUE_URL_HIGH',
   queueUrlNormal: 'QUEUE_URL_NORMAL',

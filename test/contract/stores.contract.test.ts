@@ -9,6 +9,7 @@ import { type Emulators, startEmulators } from '../../local/emulators.js';
 import { DynamoDbDeadLetterStore } from '../../src/adapters/aws/dynamodb-dead-letter-store.js';
 import { DynamoDbJobStore } from '../../src/adapters/aws/dynamodb-job-store.js';
 import { DynamoDbPresetStore } from '../../src/adapters/aws/dynamodb-preset-store.js';
+import { DynamoDbRateLimitStore } from '../../src/adapters/aws/dynamodb-rate-limit-store.js';
 import { type Job, JobRequest, type OutputSpec } from '../../src/core/job.js';
 import { ConditionFailedError, type JobStore } from '../../src/core/ports.js';
 import { InMemoryJobStore } from '../../src/jobs/in-memory-job-store.js';
@@ -18,7 +19,8 @@ import { InMemoryPresetStore } from '../../src/presets/in-memory-preset-store.js
 import type { PresetStore } from '../../src/presets/ports.js';
 import { hashApiKey } from '../../src/tenants/api-keys.js';
 import { InMemoryApiKeyStore } from '../../src/tenants/in-memory-api-key-store.js';
-import type { ApiKeyStore } from '../../src/tenants/ports.js';
+import { InMemoryRateLimitStore } from '../../src/tenants/in-memory-rate-limit-store.js';
+import type { ApiKeyStore, RateLimitStore } from '../../src/tenants/ports.js';
 import { createJobsTable } from '../support/jobs-table.js';
 
 const TABLE = 'contract-jobs';
@@ -104,6 +106,36 @@ describe.each(apiKeyStores)('ApiKeyStore contract: %s', (kind) => {
     await expect(store.putKeyHash(taken, 'globex')).rejects.toBeInstanceOf(ConditionFailedError);
     expect(await store.tenantForKeyHash(taken)).toBe('acme');
     await expect(store.putKeyHash('not-a-hash', 'acme')).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+const rateLimitStores: [string, () => RateLimitStore][] = [
+  ['in memory', () => new InMemoryRateLimitStore()],
+  ['DynamoDB', () => new DynamoDbRateLimitStore({ tableName: TABLE, client: dynamo })],
+];
+
+describe.each(rateLimitStores)('RateLimitStore contract: %s', (kind, make) => {
+  const tenant = `rl-${kind.replace(/\W/g, '')}`;
+
+  it('restarts an absent or past time, advances one within the bound only, and reads it', async () => {
+    const store = make();
+    expect(await store.read(tenant, 'submit')).toBeUndefined();
+    expect(await store.advance(tenant, 'submit', 100, 10_000)).toBeUndefined();
+    expect(await store.restart(tenant, 'submit', 1_000, 1_100)).toBe(true);
+    expect(await store.restart(tenant, 'submit', 1_050, 1_150)).toBe(false);
+    expect(await store.advance(tenant, 'submit', 100, 1_100)).toBe(1_200);
+    expect(await store.advance(tenant, 'submit', 100, 1_100)).toBeUndefined();
+    expect(await store.read(tenant, 'submit')).toBe(1_200);
+    expect(await store.read(tenant, 'read')).toBeUndefined();
+    expect(await store.restart(tenant, 'submit', 1_200, 1_300)).toBe(true);
+  });
+
+  it("keeps a tenant's overrides, replaced whole", async () => {
+    const store = make();
+    expect(await store.overrides(tenant)).toBeUndefined();
+    await store.setOverrides(tenant, { submit: { ratePerSecond: 5, burst: 10 } });
+    await store.setOverrides(tenant, { read: { ratePerSecond: 50, burst: 100 } });
+    expect(await store.overrides(tenant)).toEqual({ read: { ratePerSecond: 50, burst: 100 } });
   });
 });
 

@@ -1363,9 +1363,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -1569,9 +1571,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -1647,9 +1651,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -1706,9 +1712,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -1784,9 +1792,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -1886,9 +1896,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -1962,9 +1974,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2052,9 +2066,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2146,9 +2162,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2205,9 +2223,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2312,9 +2332,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2381,9 +2403,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2448,9 +2472,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2565,9 +2591,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2634,9 +2662,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2722,9 +2752,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -2800,9 +2832,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3029,9 +3063,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3107,9 +3143,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3188,9 +3226,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3268,9 +3308,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3348,9 +3390,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3405,9 +3449,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3480,9 +3526,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
@@ -3570,9 +3618,11 @@ export interface operations {
             /** @description A tenant quota is reached (see Retry-After) */
             429: {
                 headers: {
+                    "retry-after": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };

@@ -8,6 +8,7 @@ import type { OperationsService } from '../../operations/operations-service.js';
 import type { PresetService } from '../../presets/preset-service.js';
 import type { SimilarityService } from '../../similarity/similarity-service.js';
 import type { ApiKeyAuthenticator } from '../../tenants/api-keys.js';
+import { type RateLimitDecision, type RateLimits, routeClassOf } from '../../tenants/rate-limits.js';
 import type { WebhookService } from '../../webhooks/webhook-service.js';
 import { openApiDocument } from './openapi/document.js';
 import { type ProblemDetails, problem, problemFor } from './problems.js';
@@ -24,6 +25,8 @@ export interface ApiRouterDeps {
   batches?: BatchService;
   /** Statistics and dead letters (GET /stats, the /dead-letters routes). */
   operations?: OperationsService;
+  /** Per-tenant rate limits by route class (src/tenants/rate-limits.ts); absent, none. */
+  rateLimits?: RateLimits;
   /** GET /health (no key): the dependency checks (src/core/health.ts); absent, liveness only. */
   health?: () => Promise<HealthReport>;
   onUnexpectedError?: (error: unknown) => void;
@@ -110,6 +113,17 @@ export function createApiRouter(deps: ApiRouterDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
     withEdgeHeaders(await answer(event), event);
 
+  /** The tenant's take for this route; a limiter that fails lets the request through (availability first). */
+  async function rateDecision(tenant: string, routeKey: string): Promise<RateLimitDecision | undefined> {
+    if (!deps.rateLimits) return undefined;
+    try {
+      return await deps.rateLimits.take(tenant, routeClassOf(routeKey));
+    } catch (error) {
+      deps.onUnexpectedError?.(error);
+      return undefined;
+    }
+  }
+
   async function answer(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     try {
       const publicRoute = publicRoutes[event.routeKey as RouteKey];
@@ -125,7 +139,19 @@ export function createApiRouter(deps: ApiRouterDeps) {
       }
       const route = routes[event.routeKey as RouteKey];
       if (!route) return problemResponse(problem(404, 'Not found', `no route ${event.routeKey}`));
-      return await route(tenant, event);
+      const decision = await rateDecision(tenant, event.routeKey);
+      if (decision && !decision.allowed) {
+        return problemResponse(
+          problem(429, 'Too many requests', `the ${routeClassOf(event.routeKey)} rate limit is reached`, {
+            code: 'RATE_LIMITED',
+          }),
+          { ...rateLimitHeaders(decision), 'retry-after': String(decision.retryAfterSeconds) },
+        );
+      }
+      const response = await route(tenant, event);
+      return decision
+        ? { ...response, headers: { ...rateLimitHeaders(decision), ...response.headers } }
+        : response;
     } catch (error) {
       if (error instanceof DomainError) {
         const { details, headers } = problemFor(error);
@@ -136,6 +162,13 @@ export function createApiRouter(deps: ApiRouterDeps) {
     }
   }
 }
+
+/** The draft IETF RateLimit header fields. */
+const rateLimitHeaders = (decision: RateLimitDecision): Record<string, string> => ({
+  'ratelimit-limit': String(decision.limit),
+  'ratelimit-remaining': String(decision.remaining),
+  'ratelimit-reset': String(decision.resetSeconds),
+});
 
 /** HSTS for two years: the API is served over HTTPS only (API Gateway has no plain-HTTP listener). */
 const HSTS = 'max-age=63072000; includeSubDomains';

@@ -61,7 +61,8 @@ function operationObject(name: RouteName): ZodOpenApiOperationObject {
       ...(Object.keys(content).length > 0 ? { content } : {}),
     };
   }
-  const problems = new Set([...operation.problems, ...(isPublic ? [] : [401]), 500]);
+  // Every keyed route is rate-limited per tenant (429 with Retry-After).
+  const problems = new Set([...operation.problems, ...(isPublic ? [] : [401, 429]), 500]);
   const gateway = new Set([...GATEWAY_STATUSES, ...(operation.body ? [413] : [])]);
   for (const status of [...new Set([...problems, ...gateway])].sort()) {
     if (responses[String(status)]) continue; // the route's own answer (GET /health's 503)
