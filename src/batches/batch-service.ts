@@ -24,7 +24,7 @@ import { jobView } from '../jobs/job-view.js';
 import { stopTranscode } from '../jobs/video/video-cancel.js';
 import type { PresetService } from '../presets/preset-service.js';
 import { type Batch, BatchPlanError, BatchRequest, batchJobId, planLevels } from './batch.js';
-import { batchView } from './batch-view.js';
+import { batchSummary, batchView } from './batch-view.js';
 import type { BatchOrchestrator, BatchStore } from './ports.js';
 
 export interface BatchServiceDeps {
@@ -125,6 +125,21 @@ export class BatchService {
   }
 
   /** GET /batches/{id}: the batch, its counts, percent complete and ETA, and a page of its jobs. */
+  /** GET /batches: the tenant's batches, newest first (counts are on GET /batches/{id}). */
+  async list(tenant: string, query: { limit?: string; cursor?: string } = {}) {
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw invalidRequest('limit must be an integer from 1 to 100');
+    }
+    try {
+      const page = await this.deps.batches.listBatches(tenant, { limit, cursor: query.cursor });
+      return { batches: page.batches.map(batchSummary), cursor: page.cursor };
+    } catch (error) {
+      if ((error as Error).name === 'InvalidCursorError') throw invalidRequest('cursor is not valid');
+      throw error;
+    }
+  }
+
   async get(tenant: string, batchId: string, query: { limit?: string; cursor?: string } = {}) {
     const batch = await this.mustGet(tenant, batchId);
     const limit = query.limit === undefined ? 50 : Number(query.limit);

@@ -32,3 +32,21 @@ export async function batchView(batch: Batch, jobs: AsyncIterable<Pick<Job, 'sta
   };
 }
 export type BatchView = Awaited<ReturnType<typeof batchView>>;
+
+/** A batch as GET /batches lists it: what the batch item holds, without the counts its jobs give. */
+export function batchSummary(batch: Batch) {
+  return {
+    id: batch.batchId,
+    name: batch.name,
+    status: batch.status,
+    priority: batch.priority,
+    maxConcurrency: batch.maxConcurrency,
+    total: batch.total,
+    startAt: batch.startAt,
+    createdAt: batch.createdAt,
+    startedAt: batch.startedAt,
+    endedAt: batch.endedAt,
+    report: batch.report ? { available: true, writtenAt: batch.report.writtenAt } : { available: false },
+  };
+}
+export type BatchSummaryView = ReturnType<typeof batchSummary>;

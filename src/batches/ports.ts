@@ -9,6 +9,11 @@ export interface BatchStore {
   /** Writes the batch's (PENDING) jobs; idempotent for the same jobs. Records no events. */
   putJobs(jobs: readonly Job[]): Promise<void>;
   getBatch(tenant: string, batchId: string): Promise<Batch | undefined>;
+  /** A page of the tenant's batches, newest first. */
+  listBatches(
+    tenant: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<{ batches: Batch[]; cursor?: string }>;
   /** Conditional on the batch being in one of `from`; throws ConditionFailedError otherwise. */
   setStatus(
     tenant: string,

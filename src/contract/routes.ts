@@ -26,6 +26,7 @@ export const ROUTES = {
   listDeliveries: 'GET /webhooks/{id}/deliveries',
   replayDelivery: 'POST /webhooks/deliveries/{id}/replay',
   createBatch: 'POST /batches',
+  listBatches: 'GET /batches',
   getBatch: 'GET /batches/{id}',
   cancelBatch: 'DELETE /batches/{id}',
   batchReport: 'GET /batches/{id}/report',

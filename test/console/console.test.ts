@@ -173,7 +173,14 @@ describe.skipIf(chromiumMissing)('the console in headless Chromium', () => {
       },
     });
     expect(created.status).toBe(202);
-    await signedIn(`#/batches/${created.body.id}`);
+    // The batches page lists it (GET /batches) and links to it.
+    await signedIn('#/batches');
+    const link = await page.waitForSelector(`a[href="#/batches/${created.body.id}"]`);
+    expect(await link?.evaluate((a) => a.textContent)).toBe('console');
+    await link?.click();
+    await page.waitForFunction(
+      () => window.location.hash.startsWith('#/batches/') && document.querySelector('h1'),
+    );
     const cancel = await page.waitForSelector('tbody tr:first-child .actions button');
     expect(await cancel?.evaluate((b) => b.textContent)).toBe('Cancel');
     const jobId = await page.$eval('tbody tr:first-child .actions', (s) => (s as HTMLElement).dataset.jobId);

@@ -330,3 +330,26 @@ describe('a batch through its tasks', () => {
     expect(scheduled).toEqual([{ batchId: batch.id, at: new Date(Math.floor(at.getTime())) }]);
   });
 });
+
+describe('GET /batches', () => {
+  it("lists a tenant's batches newest first in pages, without another tenant's", async () => {
+    const ids: string[] = [];
+    for (const name of ['first', 'second', 'third']) {
+      const { batch } = await service.create('lister', {
+        name,
+        jobs: [{ ref: 'a', source: { key: 't/lister/in/a.jpg' } }],
+      });
+      ids.push(batch.id);
+    }
+    await service.create('acme', { name: 'theirs', jobs: [spec('x')] });
+    const first = await service.list('lister', { limit: '2' });
+    expect(first.batches.map((b) => b.name)).toEqual(['third', 'second']);
+    expect(first.batches[0]).toMatchObject({ id: ids[2], total: 1, report: { available: false } });
+    expect(first.batches[0]).not.toHaveProperty('counts');
+    const rest = await service.list('lister', { limit: '2', cursor: first.cursor });
+    expect(rest.batches.map((b) => b.name)).toEqual(['first']);
+    expect(rest.cursor).toBeUndefined();
+    expect((await problemOf(service.list('lister', { limit: '0' }))).status).toBe(400);
+    expect((await problemOf(service.list('lister', { cursor: 'nope' }))).status).toBe(400);
+  });
+});

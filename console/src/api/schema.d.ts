@@ -268,7 +268,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The tenant's batches, newest first (counts and ETA are on GET /batches/{id}) */
+        get: operations["listBatches"];
         put?: never;
         /** Submit a batch of jobs with a priority, a concurrency and dependencies */
         post: operations["createBatch"];
@@ -763,6 +764,29 @@ export interface components {
             };
             percentComplete: number;
             etaSeconds?: number;
+            /** Format: date-time */
+            startAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            endedAt?: string;
+            report: {
+                available: boolean;
+                /** Format: date-time */
+                writtenAt?: string;
+            };
+        };
+        BatchSummary: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "CREATING" | "SCHEDULED" | "RUNNING" | "COMPLETED" | "CANCELLED";
+            /** @enum {string} */
+            priority: "urgent" | "high" | "normal" | "low";
+            maxConcurrency: number;
+            total: number;
             /** Format: date-time */
             startAt?: string;
             /** Format: date-time */
@@ -2822,6 +2846,83 @@ export interface operations {
             };
             /** @description Conflicts with the current state (or an Idempotency-Key reused with another body) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A tenant quota is reached (see Retry-After) */
+            429: {
+                headers: {
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description A dependency does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+        };
+    };
+    listBatches: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: string;
+                /** @description The cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of batches */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batches: components["schemas"]["BatchSummary"][];
+                        /** @description Pass as ?cursor= for the next page */
+                        cursor?: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (see errors) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

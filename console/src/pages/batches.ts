@@ -3,19 +3,9 @@ import { h, progressBar, seconds, statusBadge, table, when } from '../dom.js';
 import { actionButton, type Page, section } from '../page.js';
 import { fileName, isTerminal, jobProgress } from './jobs.js';
 
-/**
- * Batches the tenant's latest jobs belong to (the API has no batch listing of its own yet), and a box to open
- * any batch by id.
- */
+/** The tenant's batches, newest first (GET /batches), and a box to open any batch by id. */
 export const batchesPage: Page = async (ctx) => {
-  const page = await must(ctx.api.GET('/jobs', { params: { query: { limit: '100' } } }));
-  const seen = new Map<string, { jobs: number; latest: string }>();
-  for (const job of page.jobs) {
-    if (!job.batch) continue;
-    const entry = seen.get(job.batch.id) ?? { jobs: 0, latest: job.createdAt };
-    entry.jobs++;
-    seen.set(job.batch.id, entry);
-  }
+  const page = await must(ctx.api.GET('/batches', { params: { query: { limit: '50' } } }));
   const input = h('input', {
     name: 'batch',
     placeholder: 'batch id',
@@ -27,21 +17,20 @@ export const batchesPage: Page = async (ctx) => {
     event.preventDefault();
     window.location.hash = `#/batches/${encodeURIComponent(input.value.trim())}`;
   });
-  const rows = [...seen].map(([id, entry]) => [
-    h('a', { href: `#/batches/${id}` }, id),
-    String(entry.jobs),
-    when(entry.latest),
+  const rows = page.batches.map((batch) => [
+    h('a', { href: `#/batches/${batch.id}` }, batch.name),
+    statusBadge(batch.status),
+    String(batch.total),
+    batch.priority,
+    when(batch.createdAt),
+    batch.endedAt ? when(batch.endedAt) : '',
   ]);
   const node = h(
     'div',
     {},
     h('h1', {}, 'Batches'),
     open,
-    table(
-      ['batch', 'jobs among the latest 100', 'latest job'],
-      rows,
-      'None of the latest jobs belongs to a batch.',
-    ),
+    table(['batch', 'status', 'jobs', 'priority', 'created', 'ended'], rows, 'No batches yet.'),
   );
   return { node };
 };

@@ -237,6 +237,8 @@ function addBatchRoutes(routes: Partial<Record<RouteKey, Route>>, batches: Batch
     const result = await batches.create(tenant, jsonBody(event), idempotencyKey(event));
     return json(result.created ? 202 : 200, result.batch, { location: `/batches/${result.batch.id}` });
   };
+  routes[ROUTES.listBatches] = async (tenant, event) =>
+    json(200, await batches.list(tenant, event.queryStringParameters ?? {}));
   routes[ROUTES.getBatch] = async (tenant, event) =>
     json(200, await batches.get(tenant, pathId(event), event.queryStringParameters ?? {}));
   routes[ROUTES.cancelBatch] = async (tenant, event) =>

@@ -11,6 +11,7 @@ import {
   RotateSecretRequest,
 } from '../../../webhooks/webhook-service.js';
 import {
+  BatchList,
   BatchReport,
   Batch as BatchSchema,
   BatchWithJobs,
@@ -240,6 +241,13 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
       ok('The batch this Idempotency-Key created before', BatchSchema),
     ],
     problems: [400, 403, 422, 429],
+  },
+  [ROUTES.listBatches]: {
+    summary: "The tenant's batches, newest first (counts and ETA are on GET /batches/{id})",
+    tag: 'batches',
+    query: pageQuery,
+    responses: [ok('A page of batches', BatchList)],
+    problems: [400],
   },
   [ROUTES.getBatch]: {
     summary: 'A batch with its counts, ETA and a page of its jobs',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BatchView } from '../../../batches/batch-view.js';
+import type { BatchSummaryView, BatchView } from '../../../batches/batch-view.js';
 import { EVENT_TYPES } from '../../../contract/events.js';
 import { ErrorCodes } from '../../../core/errors.js';
 import { JobStatus, MetadataPolicy, OutputSpec, Outputs, Priority } from '../../../core/job.js';
@@ -226,6 +226,10 @@ export const Batch = z
     report: z.object({ available: z.boolean(), writtenAt: isoTime.optional() }),
   })
   .meta({ id: 'Batch' });
+export const BatchSummary = Batch.omit({ counts: true, percentComplete: true, etaSeconds: true }).meta({
+  id: 'BatchSummary',
+});
+export const BatchList = z.object({ batches: z.array(BatchSummary), cursor });
 export const BatchWithJobs = Batch.extend({ jobs: z.array(Job), cursor }).meta({ id: 'BatchWithJobs' });
 
 export const BatchReport = z
@@ -340,10 +344,11 @@ export type Fits<View, Schema extends z.ZodType> = View extends z.input<Schema> 
 export const viewsFitSchemas: [
   Fits<JobView, typeof Job>,
   Fits<BatchView, typeof Batch>,
+  Fits<BatchSummaryView, typeof BatchSummary>,
   Fits<WebhookView, typeof Webhook>,
   Fits<DeliveryView, typeof Delivery>,
   Fits<ProblemDetails, typeof Problem>,
   Fits<Awaited<ReturnType<OperationsService['stats']>>, typeof Stats>,
   Fits<Awaited<ReturnType<OperationsService['redrive']>>, typeof RedriveResult>,
   Fits<Awaited<ReturnType<OperationsService['listDeadLetters']>>, typeof DeadLetterList>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
