@@ -27,6 +27,8 @@ export async function issueApiKey(
 export class ApiKeyAuthenticator {
   private readonly known: LRUCache<string, { tenant: string; expires: number }>;
   private readonly unknown: LRUCache<string, { expires: number }>;
+  /** Lookups in flight: concurrent requests with one uncached key share one read (single flight). */
+  private readonly lookups = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -46,6 +48,18 @@ export class ApiKeyAuthenticator {
     if (hit && hit.expires > now) return hit.tenant;
     const miss = this.unknown.get(hash);
     if (miss && miss.expires > now) return undefined;
+    const pending = this.lookups.get(hash);
+    if (pending) return pending;
+    const lookup = this.lookup(hash, now);
+    this.lookups.set(hash, lookup);
+    try {
+      return await lookup;
+    } finally {
+      this.lookups.delete(hash);
+    }
+  }
+
+  private async lookup(hash: string, now: number): Promise<string | undefined> {
     const tenant = await this.store.tenantForKeyHash(hash);
     const expires = now + this.ttlMs;
     if (tenant) {

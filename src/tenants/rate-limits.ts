@@ -47,6 +47,7 @@ export const routeClassOf = (routeKey: string): RouteClass =>
 
 export class RateLimits {
   private readonly deniedUntil = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly overrides = new LRUCache<
     string,
     { policies: Partial<RateLimitPolicies>; expires: number }
@@ -72,7 +73,27 @@ export class RateLimits {
     return cached.policies[routeClass] ?? this.settings.defaults[routeClass];
   }
 
-  async take(tenant: string, routeClass: RouteClass): Promise<RateLimitDecision> {
+  /**
+   * One take. Takes of the same bucket run one after another in this instance (a Lambda instance serves
+   * one request at a time anyway; a local stack serves all): a burst then costs the store one write per
+   * allowed request, and once one is refused the rest of the burst is answered from memory.
+   */
+  take(tenant: string, routeClass: RouteClass): Promise<RateLimitDecision> {
+    const key = `${tenant}#${routeClass}`;
+    const run = () => this.takeNow(tenant, routeClass);
+    const result = (this.inFlight.get(key) ?? Promise.resolve()).then(run, run);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.set(key, tail);
+    void tail.then(() => {
+      if (this.inFlight.get(key) === tail) this.inFlight.delete(key);
+    });
+    return result;
+  }
+
+  private async takeNow(tenant: string, routeClass: RouteClass): Promise<RateLimitDecision> {
     const policy = await this.policyFor(tenant, routeClass);
     const interval = 1000 / policy.ratePerSecond;
     // A take is allowed while the theoretical arrival time stays within the burst's tolerance.

@@ -53,3 +53,14 @@ describe('API key authentication cache', () => {
     expect(store.reads).toBe(0);
   });
 });
+
+describe('API key authentication under a burst', () => {
+  it('reads the store once for many concurrent requests with the same uncached key', async () => {
+    const store = new CountingStore();
+    const key = await issueApiKey(store, 'acme');
+    const auth = new ApiKeyAuthenticator(store);
+    const tenants = await Promise.all(Array.from({ length: 500 }, () => auth.tenantFor(key)));
+    expect(new Set(tenants)).toEqual(new Set(['acme']));
+    expect(store.reads).toBe(1);
+  });
+});

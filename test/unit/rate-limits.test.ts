@@ -76,3 +76,17 @@ describe('per-tenant rate limits (token bucket as GCRA)', () => {
     expect(routeClassOf('DELETE /batches/{id}')).toBe('submit');
   });
 });
+
+describe('per-tenant rate limits under a concurrent burst', () => {
+  it('serializes takes of one bucket: a 1,000-request burst costs the store about one write per allowed take', async () => {
+    const now = 20_000_000;
+    const store = new CountingStore();
+    const limits = new RateLimits(store, { defaults }, () => now);
+    const decisions = await Promise.all(Array.from({ length: 1_000 }, () => limits.take('flood', 'submit')));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
+    // 1 restart + 4 (failed restart + advance) + the refusal's 2 writes.
+    expect(store.calls).toBe(1 + 4 * 2 + 2);
+    // Another bucket is not held up behind this one.
+    expect((await limits.take('calm', 'submit')).allowed).toBe(true);
+  });
+});
