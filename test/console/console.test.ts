@@ -173,14 +173,17 @@ describe.skipIf(chromiumMissing)('the console in headless Chromium', () => {
       },
     });
     expect(created.status).toBe(202);
-    // The batches page lists it (GET /batches) and links to it.
+    // The batches page lists it by name (GET /batches) and links to it.
     await signedIn('#/batches');
-    const link = await page.waitForSelector(`a[href="#/batches/${created.body.id}"]`);
-    expect(await link?.evaluate((a) => a.textContent)).toBe('console');
-    await link?.click();
+    const link = `a[href="#/batches/${created.body.id}"]`;
     await page.waitForFunction(
-      () => window.location.hash.startsWith('#/batches/') && document.querySelector('h1'),
+      (selector) =>
+        document.querySelector('h1')?.textContent === 'Batches' && document.querySelector(selector),
+      {},
+      link,
     );
+    expect(await page.$eval(link, (a) => a.textContent)).toBe('console');
+    await page.click(link);
     const cancel = await page.waitForSelector('tbody tr:first-child .actions button');
     expect(await cancel?.evaluate((b) => b.textContent)).toBe('Cancel');
     const jobId = await page.$eval('tbody tr:first-child .actions', (s) => (s as HTMLElement).dataset.jobId);

@@ -220,6 +220,12 @@ describe('the API answers what its OpenAPI document says, errors included', { ti
     const csv = await client.api('GET', `/batches/${batchId}/report?format=csv`, { retry: true });
     expect(csv.contentType).toMatch(/^text\/csv/);
     expect((await client.api('GET', `/batches/${batchId}?limit=500`, { retry: true })).status).toBe(400);
+    const listed = await client.api<{ batches: { id: string }[] }>('GET', '/batches?limit=5', {
+      retry: true,
+    });
+    expect(listed.status).toBe(200);
+    expect(listed.body.batches.map((b) => b.id)).toContain(batchId);
+    expect((await client.api('GET', '/batches?limit=0', { retry: true })).status).toBe(400);
     expect((await client.api('GET', `/batches/${MISSING_JOB}`, { retry: true })).status).toBe(404);
 
     const failed = finished.jobs.find((job) => job.status === 'FAILED') as JobBody;

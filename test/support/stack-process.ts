@@ -149,20 +149,34 @@ export class StackProcess {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    const retryAfter = Number(response.headers.get('retry-after')) || undefined;
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+      retryAfter,
+    };
   }
 
   /**
-   * A real client's call: retried with the same Idempotency-Key while the stack is down or answers 5xx.
-   * Returns the 2xx body; a 4xx throws.
+   * A real client's call: retried with the same Idempotency-Key while the stack is down or answers 5xx,
+   * and after Retry-After when rate-limited. Returns the 2xx body; another 4xx throws.
    */
   async retried(method: string, path: string, body: unknown, idempotencyKey: string) {
     for (let attempt = 0; ; attempt++) {
       try {
-        const { status, body: answer } = await this.api(method, path, body, {
+        const {
+          status,
+          body: answer,
+          retryAfter,
+        } = await this.api(method, path, body, {
           'idempotency-key': idempotencyKey,
         });
         if (status >= 200 && status < 300) return answer;
+        // Rate-limited: wait as told, as a real client does.
+        if (status === 429) {
+          await new Promise((r) => setTimeout(r, (retryAfter ?? 1) * 1000));
+          continue;
+        }
         if (status < 500) throw new Error(`${method} ${path} answered ${status}: ${JSON.stringify(answer)}`);
       } catch (error) {
         if (attempt > 400 || (error as Error).message.includes(' answered ')) throw error;

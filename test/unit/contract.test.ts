@@ -25,11 +25,13 @@ const SOURCES = execFileSync(
 const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
 const TEXT = new Map(SOURCES.map((file) => [file, code(readFileSync(join(ROOT, file), 'utf8'))]));
 
-/** Files other than the contract that contain `name` as a whole word. */
+/**
+ * Files other than the contract that contain `name` as a whole word. A route key is whole only where its
+ * path ends: `GET /batches` is not spelled by `GET /batches/{id}`.
+ */
 function spelledIn(name: string): string[] {
-  const word = new RegExp(
-    `(^|[^A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}($|[^A-Za-z0-9_])`,
-  );
+  const end = name.includes(' /') ? '[^A-Za-z0-9_/{]' : '[^A-Za-z0-9_]';
+  const word = new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}($|${end})`);
   return [...TEXT].filter(([, text]) => word.test(text)).map(([file]) => file);
 }
 

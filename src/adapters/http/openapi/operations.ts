@@ -243,7 +243,7 @@ export const OPERATIONS: Record<RouteKey, Operation> = {
     problems: [400, 403, 422, 429],
   },
   [ROUTES.listBatches]: {
-    summary: "The tenant's batches, newest first (counts and ETA are on GET /batches/{id})",
+    summary: "The tenant's batches, newest first (each batch's own page has its counts and ETA)",
     tag: 'batches',
     query: pageQuery,
     responses: [ok('A page of batches', BatchList)],
