@@ -599,6 +599,8 @@ export class LocalEventBus {
     this.log(
       `rule ${rule.name} target ${target.id}: delivery failed after ${attempts} attempt(s): ${failure.code} ${failure.message}`,
     );
+    // Interrupted by the stop, not given up: the journal (a durable stack) delivers it again at the next start.
+    if (this.stopping.signal.aborted && this.options.journal) return;
     if (!target.deadLetterQueueUrl) return;
     const attribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
     try {

@@ -138,6 +138,12 @@ export class AsyncInvoker {
       await this.sleep(this.retryDelayMs * 2 ** (attempts - 1));
       if (this.stopped) break;
     }
+    // Stopped, not failed: a durable stack's event journal sends the event again at the next start, and
+    // without one the stop loses what was in flight either way. No failure record for an interruption.
+    if (this.stopped) {
+      this.log(`async ${fn.logicalId}: interrupted by the stop after ${attempts} attempt(s)`);
+      return;
+    }
     const payload = errorPayload(lastError);
     if (config.onFailure) {
       const condition = attempts > config.maxRetries ? 'RetriesExhausted' : 'EventAgeExceeded';

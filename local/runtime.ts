@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ENV } from '../src/contract/env.js';
-import { START_PASS_DETAIL } from '../src/reconciler/schedule.js';
+import { START_PASS_DETAIL, START_PASS_SINCE } from '../src/reconciler/schedule.js';
 import { runtimeClients } from './clients.js';
 import { consoleSite } from './console-site.js';
 import { DATA_LAYOUT, ensureDataDir, persistentSecret } from './data-dir.js';
@@ -107,6 +107,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (active)
     throw new Error('a local stack is already running in this process (the environment is process-wide)');
   active = true;
+  // Every claim written before this moment belongs to a process that is gone (the start pass uses it).
+  const startedAt = Date.now();
   const log = options.log ?? (() => undefined);
   const template = new LocalTemplate(options.template as CfnTemplate);
   const ports = options.ports ?? {};
@@ -340,7 +342,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // re-drives what only the job table remembers (executions, and anything a journal could not hold).
     if (options.dataDir) {
       events.replayJournal();
-      events.fireSchedules({ [START_PASS_DETAIL]: true });
+      events.fireSchedules({ [START_PASS_DETAIL]: true, [START_PASS_SINCE]: startedAt });
     }
     log(
       `local stack up: api ${stack.apiUrl || '(none)'}, s3 ${stack.s3Endpoint}, sqs ${stack.sqsEndpoint}, scheduler ${stack.schedulerEndpoint}`,

@@ -21,16 +21,23 @@ export interface JournaledMessage {
   deduplicationId?: string;
   /** When the message becomes visible (epoch ms): a replay keeps what is left of its DelaySeconds. */
   visibleAt: number;
+  /** Order of acceptance (journal time, then a counter): a replay keeps a FIFO group's order. */
+  seq?: number;
 }
 
 /** Receipt handles remembered per journal (a message received and never deleted leaves one behind). */
 const MAX_HANDLES = 100_000;
-/** MessageIds deleted before their send was journaled (a consumer can be that fast), kept this long. */
-const EARLY_DELETE_MS = 60_000;
+/**
+ * MessageIds deleted recently, kept this long: a consumer can delete a message before its send was
+ * journaled, and a FIFO queue answers a deduplicated send with the MessageId of the original, which may
+ * have been deleted already (its deduplication window is 5 minutes).
+ */
+const RECENT_DELETE_MS = 5 * 60_000;
 
 export class SqsJournal {
   private readonly handles = new Map<string, string>();
-  private readonly deletedEarly = new Map<string, number>();
+  private readonly deletedRecently = new Map<string, number>();
+  private counter = 0;
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -38,10 +45,8 @@ export class SqsJournal {
 
   /** A send fauxqs accepted, before its answer goes back to the sender. */
   sent(messageId: string, message: JournaledMessage): void {
-    if (this.deletedEarly.delete(messageId)) return;
-    const file = this.file(messageId);
-    writeFileSync(`${file}.tmp`, JSON.stringify(message));
-    renameSync(`${file}.tmp`, file);
+    if (this.deletedRecently.has(messageId)) return;
+    this.write(messageId, { ...message, seq: Date.now() * 1000 + (this.counter++ % 1000) });
   }
 
   /** Messages a ReceiveMessage returned from `queue`: their receipt handles, and the queue they are on now. */
@@ -60,7 +65,8 @@ export class SqsJournal {
     const messageId = this.handles.get(receiptHandle);
     if (!messageId) return;
     this.handles.delete(receiptHandle);
-    if (!this.remove(messageId)) this.deleteEarly(messageId);
+    this.remove(messageId);
+    this.rememberDeleted(messageId);
   }
 
   /** PurgeQueue: every message journaled for the queue goes. */
@@ -76,7 +82,7 @@ export class SqsJournal {
       const message = this.read(name);
       if (message) found.push([name, message]);
     }
-    return found.sort((a, b) => a[1].visibleAt - b[1].visibleAt);
+    return found.sort((a, b) => a[1].visibleAt - b[1].visibleAt || (a[1].seq ?? 0) - (b[1].seq ?? 0));
   }
 
   /** Drops an entry once it was sent again (it is journaled anew under its new MessageId). */
@@ -84,10 +90,14 @@ export class SqsJournal {
     this.remove(messageId);
   }
 
-  private deleteEarly(messageId: string): void {
+  private rememberDeleted(messageId: string): void {
     const now = Date.now();
-    for (const [id, at] of this.deletedEarly) if (now - at > EARLY_DELETE_MS) this.deletedEarly.delete(id);
-    this.deletedEarly.set(messageId, now);
+    // Oldest first (insertion order): stop at the first one still inside the window.
+    for (const [id, at] of this.deletedRecently) {
+      if (now - at <= RECENT_DELETE_MS) break;
+      this.deletedRecently.delete(id);
+    }
+    this.deletedRecently.set(messageId, now);
   }
 
   private file(messageId: string): string {

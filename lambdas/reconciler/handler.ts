@@ -8,7 +8,7 @@ import { SqsDeliveryQueue } from '../../src/adapters/aws/sqs-delivery-queue.js';
 import { SqsJobQueue } from '../../src/adapters/aws/sqs-job-queue.js';
 import { loadConfig } from '../../src/contract/config.js';
 import { reconcile } from '../../src/reconciler/reconciler.js';
-import { START_PASS_DETAIL } from '../../src/reconciler/schedule.js';
+import { START_PASS_DETAIL, START_PASS_SINCE } from '../../src/reconciler/schedule.js';
 import { batchRunner } from '../shared/batches.js';
 import { scheduledHandler } from '../shared/handlers.js';
 import { jobStore } from '../shared/job-store.js';
@@ -44,7 +44,11 @@ export const handler = scheduledHandler(async (event: { detail?: Record<string, 
   const before = { ...index.usage };
   // A local stack's start pass: its queues are new and no worker of the stopped process is left.
   const startPass = event?.detail?.[START_PASS_DETAIL] === true;
-  const report = await reconcile(deps, { everythingDue: startPass, workersGone: startPass });
+  const since = Number(event?.detail?.[START_PASS_SINCE]);
+  const report = await reconcile(deps, {
+    everythingDue: startPass,
+    ...(startPass && Number.isFinite(since) ? { workersGoneBefore: since } : {}),
+  });
   const redriven = report.examined - (report.actions.moved ?? 0) - (report.actions.waiting ?? 0);
   if (redriven > 0 || report.errors > 0) logger.warn('reconciled stuck jobs', { ...report });
   metrics.addMetric('JobsReconciled', MetricUnit.Count, redriven);

@@ -163,8 +163,11 @@ export async function setRateLimitCommand(options: {
     string,
     { ratePerSecond: number; burst: number }
   >;
-  await new DynamoDbRateLimitStore({ tableName: options.table }).setOverrides(options.tenant, clean);
-  return clean;
+  const store = new DynamoDbRateLimitStore({ tableName: options.table });
+  // Only the classes given change: the tenant's other overrides stay.
+  const merged = { ...((await store.overrides(options.tenant)) ?? {}), ...clean };
+  await store.setOverrides(options.tenant, merged);
+  return merged;
 }
 
 /** Revokes an API key of a deployed stack (by its hash); running APIs stop accepting it within a minute. */

@@ -76,18 +76,19 @@ export interface ReconcileOptions {
    */
   everythingDue?: boolean;
   /**
-   * No worker that held a lease before this pass is alive: a local stack's start, where every worker ran
-   * in the process that stopped. Live leases are then handed back at once instead of waiting for them to end
-   * (recovery takes the restart, not the lease). Never set in the cloud, where workers outlive the pass.
+   * No worker that wrote a job before this time (epoch ms) is alive: a local stack's start, where every
+   * worker ran in the process that stopped. Leases last written before it are handed back at once instead of
+   * waiting for them to end (recovery takes the restart, not the lease); a lease the new process's workers
+   * took since is left alone. Never set in the cloud, where workers outlive the pass.
    */
-  workersGone?: boolean;
+  workersGoneBefore?: number;
 }
 
 export async function reconcile(
   deps: ReconcilerDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  const { limitPerShard = 100, everythingDue = false, workersGone = false } = options;
+  const { limitPerShard = 100, everythingDue = false, workersGoneBefore } = options;
   const now = (deps.now ?? Date.now)();
   const report: ReconcileReport = { examined: 0, actions: {}, errors: 0, more: false };
   for (const shard of deps.index.shards) {
@@ -98,7 +99,7 @@ export async function reconcile(
       try {
         const action =
           entry.kind === 'job'
-            ? await reconcileJob(deps, entry, now, workersGone)
+            ? await reconcileJob(deps, entry, now, workersGoneBefore)
             : entry.kind === 'delivery'
               ? await reconcileDelivery(deps, entry, now)
               : await reconcileBatch(deps.index, deps.batches, entry, now, deps.delays);
@@ -165,7 +166,7 @@ export async function reconcileJob(
   deps: ReconcilerDeps,
   entry: DueJob,
   now: number,
-  workersGone = false,
+  workersGoneBefore?: number,
 ): Promise<ReconcileAction> {
   const delays = deps.delays ?? RECONCILE_DELAYS;
   const maxAttempts = deps.maxAttempts ?? MAX_JOB_ATTEMPTS;
@@ -212,10 +213,12 @@ export async function reconcileJob(
       );
       return 'waiting';
     }
-    case 'PROCESSING':
+    case 'PROCESSING': {
       if (job.executionArn && job.stage.startsWith('transcod'))
         return reconcileTranscode(deps, job, now, runs, reconcileAt);
-      if ((job.leaseUntil ?? 0) > now && workersGone) {
+      const claimedByTheDead =
+        workersGoneBefore !== undefined && Date.parse(job.updatedAt) < workersGoneBefore;
+      if ((job.leaseUntil ?? 0) > now && claimedByTheDead) {
         if (job.attempt >= maxAttempts) return exhaust(deps, job, now);
         return (await releaseAndRequeue(deps, job)) ? 'lease-abandoned' : 'moved';
       }
@@ -234,6 +237,7 @@ export async function reconcileJob(
       await deps.queue.enqueue({ tenant: job.tenant, jobId: job.jobId, priority: job.request.priority });
       await postpone(delays.queuedGraceMs);
       return 'lease-expired';
+    }
     default:
       // PENDING batch jobs are not indexed: their batch starts them.
       await postpone(delays.maxBackoffMs);

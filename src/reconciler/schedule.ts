@@ -193,3 +193,5 @@ export interface ReconcileIndex {
  * runtime fires its scheduled rules once so at start, after a restart lost its in-memory queues.
  */
 export const START_PASS_DETAIL = 'localRuntimeStart';
+/** The start pass's detail also says when the new process started (epoch ms): older claims are dead. */
+export const START_PASS_SINCE = 'localRuntimeStartedAt';

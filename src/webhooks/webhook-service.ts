@@ -56,11 +56,14 @@ export interface WebhookServiceDeps {
   maxEndpointsPerTenant?: number;
   /** DNS for vetting a webhook host at registration (default: the system resolver). */
   resolve?: Resolver;
+  /** How long registration waits for DNS before it leaves the vetting to send time (default 2 s). */
+  resolveTimeoutMs?: number;
   now?: () => number;
 }
 
 /** DNS answers that mean the name has no address: refused at registration (anything else is retried at send). */
 const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA']);
+const REGISTRATION_DNS_TIMEOUT_MS = 2_000;
 
 export interface WebhookView {
   id: string;
@@ -297,15 +300,22 @@ export class WebhookService {
     }
   }
 
-  /** The host's addresses now; undefined when the resolver could not answer (not a refusal). */
+  /** The host's addresses now; undefined when the resolver could not answer in time (not a refusal). */
   private async addressesOf(host: string): Promise<string[] | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    // getaddrinfo has no deadline of its own: a name whose servers never answer must not hold the request.
+    const deadline = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.deps.resolveTimeoutMs ?? REGISTRATION_DNS_TIMEOUT_MS);
+    });
     try {
-      return await (this.deps.resolve ?? systemResolver)(host);
+      return await Promise.race([(this.deps.resolve ?? systemResolver)(host), deadline]);
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (NO_SUCH_NAME.has(code)) throw new WebhookUrlRefused(`${host} does not resolve (${code})`);
       // A resolver that is down now: the send-time check vets the addresses before any request.
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -348,8 +348,14 @@ describe('reconciler: cost', () => {
   it('hands a live lease back at once when the workers that held it are gone (a local restart)', async () => {
     const working = await created('QUEUED');
     await store.claim('acme', working.jobId, 30_000, clock, 0);
-    const report = await reconcile(deps, { everythingDue: true, workersGone: true });
-    expect(report.actions).toEqual({ 'lease-abandoned': 1 });
+    const fresh = await created('QUEUED');
+    clock += 1;
+    const restartedAt = clock;
+    // A worker of the new process claims another job before the start pass looks: its lease stays.
+    await store.claim('acme', fresh.jobId, 30_000, clock + 1, 0);
+    const report = await reconcile(deps, { everythingDue: true, workersGoneBefore: restartedAt });
+    expect(report.actions).toEqual({ 'lease-abandoned': 1, waiting: 1 });
+    expect((await store.get('acme', fresh.jobId))?.attempt).toBe(1);
     expect(await messages('normal')).toEqual([working.jobId]);
     const released = await store.get('acme', working.jobId);
     expect(released).toMatchObject({ status: 'PROCESSING', attempt: 1, leaseUntil: 0, stage: 'retrying' });

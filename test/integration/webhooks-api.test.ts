@@ -52,6 +52,7 @@ function service(options: { stage?: string; maxEndpointsPerTenant?: number } = {
     stage: options.stage ?? 'prod',
     maxEndpointsPerTenant: options.maxEndpointsPerTenant,
     resolve: fakeDns,
+    resolveTimeoutMs: 200,
     now: () => clock,
   });
 }
@@ -64,9 +65,11 @@ const DNS: Record<string, string[] | string> = {
   'inside.example.com': ['fd00::7'],
   'gone.example.com': 'ENOTFOUND',
   'flaky.example.com': 'EAI_AGAIN',
+  'silent.example.com': 'HANG',
 };
 async function fakeDns(host: string): Promise<string[]> {
   const answer = DNS[host] ?? 'ENOTFOUND';
+  if (answer === 'HANG') return new Promise(() => undefined);
   if (typeof answer === 'string')
     throw Object.assign(new Error(`queryA ${answer} ${host}`), { code: answer });
   return answer;
@@ -175,6 +178,8 @@ describe('WebhookService: endpoints', () => {
     ['https://93.184.215.14/hook', 'prod'],
     // The resolver is down now: accepted, and the send-time check vets the addresses before any request.
     ['https://flaky.example.com/hook', 'prod'],
+    // Its name servers never answer: registration does not hang on it.
+    ['https://silent.example.com/hook', 'prod'],
     ['http://localhost:9999/hook', 'local'],
     ['http://127.0.0.1:9999/hook', 'local'],
   ])('accepts %s in stage %s', async (url, stage) => {

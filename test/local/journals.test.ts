@@ -151,6 +151,64 @@ describe('the SQS journal of a durable stack', () => {
     expect(await readdir(dir)).toHaveLength(4);
   });
 
+  it('keeps a FIFO group in order across a crash, and a deduplicated resend of a deleted message away', async () => {
+    const dir = await folder();
+    const first = await sqsOn(dir);
+    await first.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: first.fifo,
+        Entries: Array.from({ length: 8 }, (_, i) => ({
+          Id: `m${i}`,
+          MessageBody: `step-${i}`,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: `d${i}`,
+        })),
+      }),
+    );
+    await first.sqs.send(
+      new SendMessageCommand({ QueueUrl: first.work, MessageBody: 'once', MessageDeduplicationId: 'x' }),
+    );
+    await first.crash();
+    const second = await sqsOn(dir);
+    await replaySqsJournal(
+      second.journal,
+      second.sqs,
+      (n) => second.urls.get(n),
+      () => {},
+    );
+    // One group's messages come one at a time, each after the one before was deleted.
+    const order: string[] = [];
+    for (let i = 0; i < 20 && order.length < 8; i++) {
+      const { Messages = [] } = await second.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: second.fifo, MaxNumberOfMessages: 10 }),
+      );
+      for (const m of Messages) {
+        order.push(m.Body as string);
+        await second.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: second.fifo, ReceiptHandle: m.ReceiptHandle }),
+        );
+      }
+    }
+    expect(order).toEqual(Array.from({ length: 8 }, (_, i) => `step-${i}`));
+    // A resend inside the deduplication window answers with the deleted original's id (SQS does; if the
+    // emulator makes a new message instead, that one is journaled): the journal holds what the queues hold.
+    await second.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: second.fifo,
+        MessageBody: 'step-0',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'd0',
+      }),
+    );
+    const { Attributes } = await second.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: second.fifo,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    expect(await readdir(dir)).toHaveLength(1 + Number(Attributes?.ApproximateNumberOfMessages));
+  });
+
   it('drops a journaled message whose queue the template no longer has, and says so', async () => {
     const dir = await folder();
     const first = await sqsOn(dir);

@@ -27,11 +27,15 @@ describe('per-tenant rate limits (token bucket as GCRA)', () => {
     expect(takes.map((t) => t.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0]);
     expect(takes[0]).toMatchObject({ limit: 5, resetSeconds: 1 });
     expect(takes[5]).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
-    // One token every 100 ms.
+    // The instance keeps refusing for the Retry-After it answered (1 s), though a token is due in 100 ms.
     now += 100;
-    expect((await limits.take('acme', 'submit')).allowed).toBe(true);
     expect((await limits.take('acme', 'submit')).allowed).toBe(false);
-    // A full refill after burst / rate seconds.
+    // After it, the tokens of that second are there (one every 100 ms, up to the burst).
+    now += 900;
+    const again = [];
+    for (let i = 0; i < 6; i++) again.push((await limits.take('acme', 'submit')).allowed);
+    expect(again).toEqual([true, true, true, true, true, false]);
+    // A full refill after burst / rate seconds (and the refusal's second).
     now += 1_000;
     const refilled = [];
     for (let i = 0; i < 6; i++) refilled.push((await limits.take('acme', 'submit')).allowed);
@@ -66,8 +70,8 @@ describe('per-tenant rate limits (token bucket as GCRA)', () => {
     for (let i = 0; i < 5; i++) await limits.take('flood', 'submit');
     const before = store.calls;
     for (let i = 0; i < 1_000; i++) expect((await limits.take('flood', 'submit')).allowed).toBe(false);
-    // The first refusal tried both writes; the other 999 never reached the store.
-    expect(store.calls - before).toBe(2);
+    // The first refusal tried one write (the bucket was known to be in use); the other 999 never reached the store.
+    expect(store.calls - before).toBe(1);
   });
 
   it('classes GET and HEAD routes as reads, everything else as submits', () => {
@@ -84,9 +88,35 @@ describe('per-tenant rate limits under a concurrent burst', () => {
     const limits = new RateLimits(store, { defaults }, () => now);
     const decisions = await Promise.all(Array.from({ length: 1_000 }, () => limits.take('flood', 'submit')));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
-    // 1 restart + 4 (failed restart + advance) + the refusal's 2 writes.
-    expect(store.calls).toBe(1 + 4 * 2 + 2);
+    // 1 restart, then one advance per take (the bucket is known to be in use), and the refusal's advance.
+    expect(store.calls).toBe(1 + 4 + 1);
     // Another bucket is not held up behind this one.
     expect((await limits.take('calm', 'submit')).allowed).toBe(true);
+  });
+});
+
+describe('per-tenant rate limits when the store fails', () => {
+  it('falls back to a per-instance limit, not to none', async () => {
+    const now = 30_000_000;
+    const broken = new InMemoryRateLimitStore();
+    const throttled = async () => {
+      throw Object.assign(new Error('Throughput exceeds the current capacity'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    };
+    broken.restart = throttled;
+    broken.advance = throttled;
+    broken.read = throttled;
+    const limits = new RateLimits(broken, { defaults }, () => now);
+    const decisions = [];
+    for (let i = 0; i < 7; i++) decisions.push((await limits.take('acme', 'submit')).allowed);
+    expect(decisions).toEqual([true, true, true, true, true, false, false]);
+  });
+
+  it('ignores an override that does not parse', async () => {
+    const store = new InMemoryRateLimitStore();
+    await store.setOverrides('odd', { submit: { ratePerSecond: -1, burst: 0 } });
+    const limits = new RateLimits(store, { defaults }, () => 40_000_000);
+    expect((await limits.take('odd', 'submit')).limit).toBe(5);
   });
 });

@@ -268,7 +268,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's batches, newest first (counts and ETA are on GET /batches/{id}) */
+        /** The tenant's batches, newest first (each batch's own page has its counts and ETA) */
         get: operations["listBatches"];
         put?: never;
         /** Submit a batch of jobs with a priority, a concurrency and dependencies */

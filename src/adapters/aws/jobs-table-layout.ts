@@ -98,8 +98,8 @@ export const itemKey = {
     sk: `${SK_PREFIX.deadLetter}${jobId}`,
   }),
   apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' }),
-  /** A tenant's rate-limit state per route class: a partition of its own, off the tenant's hot partition. */
-  rateLimit: (tenant: string, routeClass: string) => ({ pk: `RATE#${tenant}`, sk: `RATE#${routeClass}` }),
+  /** A tenant's rate-limit state per route class: each a partition of its own, off the tenant's partition. */
+  rateLimit: (tenant: string, routeClass: string) => ({ pk: `RATE#${tenant}#${routeClass}`, sk: 'RATE' }),
 } as const;
 
 /** The hash index: an asset's hashes under its tenant, and postings in partitions of their own. */
