@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RateLimitPolicies } from '../src/contract/rate-limits.js';
 import type { Priority } from '../src/core/job.js';
-import type { RateLimitPolicies } from '../src/tenants/rate-limits.js';
 
 /**
  * Typed per-stage settings: the only place where dev, staging and prod differ.

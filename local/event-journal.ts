@@ -1,5 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { JsonFiles } from './json-files.js';
 
 /**
  * EventBridge keeps an accepted event until every matched target has it (or its retries ran out); the local
@@ -19,15 +18,16 @@ export const targetKey = (ruleLogicalId: string, targetId: string) => `${ruleLog
 
 export class EventJournal {
   private readonly open = new Map<string, JournaledEvent>();
+  private readonly files: JsonFiles<JournaledEvent>;
 
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+  constructor(dir: string) {
+    this.files = new JsonFiles(dir);
   }
 
   accepted(entry: JournaledEvent): void {
     if (!entry.pending.length) return;
     this.open.set(entry.event.id, entry);
-    this.write(entry);
+    this.files.write(entry.event.id, entry);
   }
 
   /** One target's delivery ended (delivered, or given up and dead-lettered). */
@@ -36,36 +36,25 @@ export class EventJournal {
     if (!entry) return;
     entry.pending = entry.pending.filter((k) => k !== key);
     if (entry.pending.length) {
-      this.write(entry);
+      this.files.write(eventId, entry);
       return;
     }
     this.open.delete(eventId);
-    rmSync(this.file(eventId), { force: true });
+    this.files.remove(eventId);
   }
 
   /** The events a restart finds, oldest first; they stay journaled until delivered again. */
   entries(): JournaledEvent[] {
     const found: JournaledEvent[] = [];
-    for (const name of readdirSync(this.dir)) {
-      if (name.endsWith('.tmp')) continue;
-      try {
-        const entry = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as JournaledEvent;
-        this.open.set(entry.event.id, entry);
-        found.push(entry);
-      } catch {
-        rmSync(join(this.dir, name), { force: true });
+    for (const id of this.files.ids()) {
+      const entry = this.files.read(id);
+      if (!entry) {
+        this.files.remove(id);
+        continue;
       }
+      this.open.set(entry.event.id, entry);
+      found.push(entry);
     }
     return found.sort((a, b) => String(a.event.time).localeCompare(String(b.event.time)));
-  }
-
-  private write(entry: JournaledEvent): void {
-    const file = this.file(entry.event.id);
-    writeFileSync(`${file}.tmp`, JSON.stringify(entry));
-    renameSync(`${file}.tmp`, file);
-  }
-
-  private file(eventId: string): string {
-    return join(this.dir, eventId.replace(/[^A-Za-z0-9-]/g, '_'));
   }
 }

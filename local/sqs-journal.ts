@@ -1,6 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { JsonFiles } from './json-files.js';
 
 /**
  * SQS keeps a message until a consumer deletes it; fauxqs keeps it in memory only. This journal, kept by
@@ -37,10 +36,14 @@ const RECENT_DELETE_MS = 5 * 60_000;
 export class SqsJournal {
   private readonly handles = new Map<string, string>();
   private readonly deletedRecently = new Map<string, number>();
+  /** The queue each journaled message is filed under (what its file says), so a receive needs no read. */
+  private readonly queueOf = new Map<string, string>();
   private counter = 0;
 
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+  private readonly files: JsonFiles<JournaledMessage>;
+
+  constructor(dir: string) {
+    this.files = new JsonFiles(dir);
   }
 
   /** A send fauxqs accepted, before its answer goes back to the sender. */
@@ -55,8 +58,11 @@ export class SqsJournal {
       if (!MessageId || !ReceiptHandle) continue;
       this.handles.set(ReceiptHandle, MessageId);
       if (this.handles.size > MAX_HANDLES) this.handles.delete(this.handles.keys().next().value as string);
-      const message = this.read(MessageId);
-      if (message && message.queue !== queue) this.write(MessageId, { ...message, queue });
+      // The file is read and rewritten only when the message moved (to a DLQ): receives cost no I/O.
+      const journaledOn = this.queueOf.get(MessageId);
+      if (journaledOn === undefined || journaledOn === queue) continue;
+      const message = this.files.read(MessageId);
+      if (message) this.write(MessageId, { ...message, queue });
     }
   }
 
@@ -77,10 +83,11 @@ export class SqsJournal {
   /** The journal as a restart finds it: the messages to send again, with the ids they were journaled under. */
   entries(): [string, JournaledMessage][] {
     const found: [string, JournaledMessage][] = [];
-    for (const name of readdirSync(this.dir)) {
-      if (name.endsWith('.tmp')) continue;
-      const message = this.read(name);
-      if (message) found.push([name, message]);
+    for (const name of this.files.ids()) {
+      const message = this.files.read(name);
+      if (!message) continue;
+      this.queueOf.set(name, message.queue);
+      found.push([name, message]);
     }
     return found.sort((a, b) => a[1].visibleAt - b[1].visibleAt || (a[1].seq ?? 0) - (b[1].seq ?? 0));
   }
@@ -100,32 +107,14 @@ export class SqsJournal {
     this.deletedRecently.set(messageId, now);
   }
 
-  private file(messageId: string): string {
-    // MessageIds are UUIDs; anything else is kept out of the path.
-    return join(this.dir, messageId.replace(/[^A-Za-z0-9-]/g, '_'));
-  }
-
-  private read(messageId: string): JournaledMessage | undefined {
-    try {
-      return JSON.parse(readFileSync(this.file(messageId), 'utf8')) as JournaledMessage;
-    } catch {
-      return undefined;
-    }
-  }
-
   private write(messageId: string, message: JournaledMessage): void {
-    const file = this.file(messageId);
-    writeFileSync(`${file}.tmp`, JSON.stringify(message));
-    renameSync(`${file}.tmp`, file);
+    this.files.write(messageId, message);
+    this.queueOf.set(messageId, message.queue);
   }
 
   private remove(messageId: string): boolean {
-    try {
-      rmSync(this.file(messageId));
-      return true;
-    } catch {
-      return false;
-    }
+    this.queueOf.delete(messageId);
+    return this.files.remove(messageId);
   }
 }
 

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/contract/config.js';
 import { readPositiveNumber } from '../../src/contract/env.js';
 import { ingest } from '../../src/jobs/ingest.js';
 import { retryDelaySeconds } from '../../src/jobs/redelivery.js';
+import { jobMemoryBudgetBytes } from '../../src/media/image/admission.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../src/media/image/pipeline.js';
 import { NearDuplicateIndex } from '../../src/similarity/near-duplicates.js';
 import { sqsBatchHandler } from '../shared/handlers.js';
@@ -16,8 +17,6 @@ import { logger, metrics } from '../shared/observability.js';
 import { hideMessage } from '../shared/sqs-visibility.js';
 
 const config = loadConfig();
-/** What the function itself holds before a job (runtime, SDK, sharp): the rest is the job's budget. */
-const WORKER_BASELINE_MB = 160;
 const memoryMb = readPositiveNumber('workerMemoryMb');
 const deps = {
   jobs: jobStore(config),
@@ -30,7 +29,7 @@ const deps = {
   // Admission by cost: an image whose estimated peak does not fit is refused before it is decoded.
   imageLimits: {
     ...DEFAULT_IMAGE_LIMITS,
-    ...(memoryMb ? { memoryBudgetBytes: (memoryMb - WORKER_BASELINE_MB) * 1024 * 1024 } : {}),
+    ...(memoryMb ? { memoryBudgetBytes: jobMemoryBudgetBytes(memoryMb) } : {}),
   },
   // Video and audio uploads start a transcode execution instead of being processed here.
   video: config.videoStateMachineArn

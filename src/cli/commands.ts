@@ -149,7 +149,7 @@ export async function setRateLimitCommand(options: {
   read?: string;
 }): Promise<Record<string, { ratePerSecond: number; burst: number }>> {
   const { DynamoDbRateLimitStore } = await import('../adapters/aws/dynamodb-rate-limit-store.js');
-  const { RateLimitOverridesSchema } = await import('../tenants/rate-limits.js');
+  const { RateLimitOverridesSchema } = await import('../contract/rate-limits.js');
   const parse = (value: string | undefined) => {
     if (value === undefined) return undefined;
     const [rate, burst] = value.split('/').map(Number);

@@ -1,5 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
+import {
+  RateLimitOverridesSchema,
+  type RateLimitPolicies,
+  type RateLimitPolicy,
+  type RouteClass,
+} from '../contract/rate-limits.js';
 import { InMemoryRateLimitStore } from './in-memory-rate-limit-store.js';
 import type { RateLimitStore } from './ports.js';
 
@@ -15,20 +20,6 @@ const MIN_REFUSAL_MS = 1_000;
  * store calls (two refused writes and a read) a second. A store that fails falls back to a per-instance
  * limit, never to none.
  */
-export type RouteClass = 'submit' | 'read';
-
-export interface RateLimitPolicy {
-  ratePerSecond: number;
-  burst: number;
-}
-
-export type RateLimitPolicies = Record<RouteClass, RateLimitPolicy>;
-
-const Policy = z.object({ ratePerSecond: z.number().positive(), burst: z.number().int().min(1) });
-/** The stage defaults as the stack passes them (RATE_LIMITS) and as an operator's override stores them. */
-export const RateLimitPoliciesSchema = z.object({ submit: Policy, read: Policy });
-export const RateLimitOverridesSchema = RateLimitPoliciesSchema.partial();
-
 export interface RateLimitSettings {
   defaults: RateLimitPolicies;
   /** How long an instance keeps a tenant's overrides (read from the store) before reading them again. */

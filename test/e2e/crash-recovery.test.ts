@@ -88,7 +88,7 @@ describe('crash recovery of the durable local stack', () => {
         const name = `r${round}-${i}`;
         const width = 600 + Math.floor(random() * 1400);
         const key = `t/demo/chaos/${name}.jpg`;
-        await stack.put(key, await sharp(source).resize(width).jpeg().toBuffer(), 'image/jpeg');
+        await putJpeg(key, source, width);
         jobIds.set(name, await submit(key, `chaos-${name}`));
       }
       if (round === 0) {
@@ -184,14 +184,7 @@ describe('crash recovery of the durable local stack', () => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
       const key = `t/demo/chaos/term-${i}.jpg`;
-      await stack.put(
-        key,
-        await sharp(source)
-          .resize(800 + 50 * i)
-          .jpeg()
-          .toBuffer(),
-        'image/jpeg',
-      );
+      await putJpeg(key, source, 800 + 50 * i);
       ids.push(await submit(key, `chaos-term-${i}`));
     }
     const { code, ms } = await stack.terminate();
@@ -241,6 +234,11 @@ async function untilTerminal(ids: string[]) {
   return views;
 }
 
+/** Uploads `source` resized to `width` as a JPEG: a distinct image per job, so none is another's duplicate. */
+async function putJpeg(key: string, source: Buffer, width: number): Promise<void> {
+  await stack.put(key, await sharp(source).resize(width).jpeg().toBuffer(), 'image/jpeg');
+}
+
 const jobIdOf = (body: Record<string, unknown>) => (body.id ?? (body.job as { id: string }).id) as string;
 
 async function submit(
@@ -286,14 +284,7 @@ async function submitBatch(source: Buffer): Promise<string> {
   const jobs = [];
   for (let i = 0; i < BATCH_JOBS; i++) {
     const key = `t/demo/chaos/batch-${i}.jpg`;
-    await stack.put(
-      key,
-      await sharp(source)
-        .resize(500 + 37 * i)
-        .jpeg()
-        .toBuffer(),
-      'image/jpeg',
-    );
+    await putJpeg(key, source, 500 + 37 * i);
     jobs.push({ ref: `b${i}`, source: { key }, outputs: { preset: 'thumbnail' } });
   }
   const body = await stack.retried(

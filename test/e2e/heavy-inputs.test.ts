@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { noiseGif } from '../support/animations.js';
 import { type JobBody, pipelineClient } from '../support/pipeline-client.js';
 
 /**
@@ -21,24 +22,6 @@ afterAll(async () => {
   client?.close();
   await pipeline?.stop();
 });
-
-async function noiseGif(frames: number): Promise<Buffer> {
-  const pictures = await Promise.all(
-    Array.from({ length: frames }, (_, i) =>
-      sharp(
-        Buffer.from(Array.from({ length: 8 * 8 * 3 }, (_, j) => (i * 31 + j * 17 + ((i * j) % 97)) & 255)),
-        {
-          raw: { width: 8, height: 8, channels: 3 },
-        },
-      )
-        .png()
-        .toBuffer(),
-    ),
-  );
-  return sharp(pictures, { join: { animated: true } })
-    .gif()
-    .toBuffer();
-}
 
 describe('heavy inputs on the local stack', () => {
   it('refuses a 100 Mpx PNG and a 5,000-frame GIF with IMAGE_TOO_LARGE while GET /jobs stays fast', async () => {

@@ -1,6 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../lib/app.js';
 import { STAGES, type StageName, stageConfig } from '../../lib/config.js';
 import { JOBS_PER_SLOT_ROUND } from '../../lib/constructs/batches.js';
 import {
@@ -8,18 +6,15 @@ import {
   ENTRIES,
   functionByEntry,
   type Json,
-  NO_BUNDLING,
   ofType,
   type Resources,
+  synthesizeStages,
 } from '../support/infra-template.js';
 
-const templates = {} as Record<StageName, Resources>;
+let templates: Record<StageName, Resources>;
 
 beforeAll(() => {
-  for (const stage of STAGES) {
-    const { stack } = createApp({ stage, context: NO_BUNDLING });
-    templates[stage] = Template.fromStack(stack).toJSON().Resources as Resources;
-  }
+  templates = synthesizeStages();
 });
 
 /** The state machine's ASL with the Fn::Join of its DefinitionString flattened (tokens as placeholders). */

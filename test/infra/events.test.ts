@@ -1,6 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../lib/app.js';
 import { STAGES, type StageName, stageConfig } from '../../lib/config.js';
 import { OUTBOX_SWEEP_SCHEDULE } from '../../lib/constructs/events.js';
 import {
@@ -16,18 +14,15 @@ import {
   ENTRIES,
   functionByEntry,
   type Json,
-  NO_BUNDLING,
   ofType,
   type Resources,
+  synthesizeStages,
 } from '../support/infra-template.js';
 
-const templates = {} as Record<StageName, Resources>;
+let templates: Record<StageName, Resources>;
 
 beforeAll(() => {
-  for (const stage of STAGES) {
-    const { stack } = createApp({ stage, context: NO_BUNDLING });
-    templates[stage] = Template.fromStack(stack).toJSON().Resources as Resources;
-  }
+  templates = synthesizeStages();
 });
 
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });

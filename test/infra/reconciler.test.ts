@@ -1,6 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../lib/app.js';
 import { STAGES, type StageName, stageConfig } from '../../lib/config.js';
 import { RECONCILE_SCHEDULE } from '../../lib/constructs/reconciler.js';
 import {
@@ -9,20 +7,17 @@ import {
   ENTRIES,
   functionByEntry,
   functionStatements,
-  NO_BUNDLING,
   ofType,
   type Resources,
   resourcesFor,
+  synthesizeStages,
 } from '../support/infra-template.js';
 
 /** The reconciler as `cdk deploy` makes it: its schedule, its target's retries and exactly the access it needs. */
-const templates = {} as Record<StageName, Resources>;
+let templates: Record<StageName, Resources>;
 
 beforeAll(() => {
-  for (const stage of STAGES) {
-    const { stack } = createApp({ stage, context: NO_BUNDLING });
-    templates[stage] = Template.fromStack(stack).toJSON().Resources as Resources;
-  }
+  templates = synthesizeStages();
 });
 
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });

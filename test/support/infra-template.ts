@@ -1,4 +1,7 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
+import { createApp } from '../../lib/app.js';
+import { STAGES, type StageName } from '../../lib/config.js';
 
 /** Synthesized CloudFormation is untyped JSON; the assertions themselves check its shape. */
 // biome-ignore lint/suspicious/noExplicitAny: template JSON
@@ -57,3 +60,13 @@ export const actionsOf = (statements: Json[]): string[] => statements.flatMap((s
 /** The resources the statements allow `action` on. */
 export const resourcesFor = (statements: Json[], action: string): Json[] =>
   statements.filter((s) => actionsOf([s]).includes(action)).flatMap((s) => [s.Resource].flat());
+
+/** Every stage's template resources, synthesized without bundling (for a test file's beforeAll). */
+export function synthesizeStages(): Record<StageName, Resources> {
+  return Object.fromEntries(
+    STAGES.map((stage) => {
+      const { stack } = createApp({ stage, context: NO_BUNDLING });
+      return [stage, Template.fromStack(stack).toJSON().Resources as Resources];
+    }),
+  ) as Record<StageName, Resources>;
+}

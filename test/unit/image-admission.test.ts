@@ -1,12 +1,13 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { admitImage, estimateJobBytes } from '../../src/media/image/admission.js';
+import { admitImage, estimateJobBytes, jobMemoryBudgetBytes } from '../../src/media/image/admission.js';
 import { processImage } from '../../src/media/image/pipeline.js';
+import { noiseGif } from '../support/animations.js';
 
 const MiB = 1024 * 1024;
-/** The dev worker (1,536 MB) less the function's own baseline (lambdas/image-worker/handler.ts). */
-const DEV_BUDGET = (1536 - 160) * MiB;
-const PROD_BUDGET = (2048 - 160) * MiB;
+/** The dev worker (1,536 MB) less the function's own baseline (src/media/image/admission.ts). */
+const DEV_BUDGET = jobMemoryBudgetBytes(1536);
+const PROD_BUDGET = jobMemoryBudgetBytes(2048);
 const thumbnail = [{ name: 'thumb', format: 'jpeg', maxWidth: 64, maxHeight: 64 }] as never;
 const animatedOut = [{ name: 'anim', format: 'webp', maxWidth: 8, maxHeight: 8, animated: true }] as never;
 
@@ -17,25 +18,6 @@ beforeAll(async () => {
     .png({ compressionLevel: 9 })
     .toBuffer();
 }, 60_000);
-
-/** An animated GIF of distinct noise frames (identical frames would be merged by the encoder). */
-async function gif(frames: number): Promise<Buffer> {
-  const pictures = await Promise.all(
-    Array.from({ length: frames }, (_, i) =>
-      sharp(
-        Buffer.from(Array.from({ length: 8 * 8 * 3 }, (_, j) => (i * 31 + j * 17 + ((i * j) % 97)) & 255)),
-        {
-          raw: { width: 8, height: 8, channels: 3 },
-        },
-      )
-        .png()
-        .toBuffer(),
-    ),
-  );
-  return sharp(pictures, { join: { animated: true } })
-    .gif()
-    .toBuffer();
-}
 
 describe('admission by cost', () => {
   it('estimates from the header as measured: 13-14 B per source pixel for 8-bit RGB, more for 16-bit', () => {
@@ -79,16 +61,16 @@ describe('admission by cost', () => {
   });
 
   it('refuses an animation over the frame limit, and takes one under it', { timeout: 30_000 }, async () => {
-    const many = await gif(1_500);
+    const many = await noiseGif(1_500);
     expect((await sharp(many).metadata()).pages).toBe(1_500);
     await expect(processImage(many, animatedOut, {})).rejects.toMatchObject({
       code: 'IMAGE_TOO_LARGE',
       message: 'animation has 1500 frames, over the limit of 1000',
     });
-    await expect(processImage(await gif(60), animatedOut, { maxFrames: 50 })).rejects.toMatchObject({
+    await expect(processImage(await noiseGif(60), animatedOut, { maxFrames: 50 })).rejects.toMatchObject({
       code: 'IMAGE_TOO_LARGE',
     });
-    const ok = await processImage(await gif(60), animatedOut, {});
+    const ok = await processImage(await noiseGif(60), animatedOut, {});
     expect(ok.source.frames).toBe(60);
   });
 });

@@ -14,7 +14,7 @@ import { ConditionFailedError, type ListPage } from '../../core/ports.js';
 import { batchReconcileAt, reconcileShard } from '../../reconciler/schedule.js';
 import { documentClientOrDefault } from './clients.js';
 import { itemToJob, jobItem } from './dynamodb-job-store.js';
-import { decodeCursor, encodeCursor } from './dynamodb-list-cursor.js';
+import { decodeCursor, encodeCursor, newestFirstPage } from './dynamodb-list-cursor.js';
 import {
   BATCH_JOBS_INDEX,
   batchIndexKey,
@@ -68,33 +68,14 @@ export class DynamoDbBatchStore implements BatchStore {
     tenant: string,
     options: { limit: number; cursor?: string },
   ): Promise<{ batches: Batch[]; cursor?: string }> {
-    const { limit } = options;
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid list limit ${limit}`);
-    const pk = tenantPk(tenant);
-    const startKey =
-      options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk, SK_PREFIX.batch);
-    // One more than asked: a cursor only when another page really exists. Batch ids are ULIDs: newest first.
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.batch },
-        ScanIndexForward: false,
-        Limit: limit + 1,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const items = out.Items ?? [];
-    if (items.length > limit) {
-      const page = items.slice(0, limit);
-      const last = page[page.length - 1] as Record<string, unknown>;
-      return { batches: page.map(itemToBatch), cursor: encodeCursor({ pk, sk: String(last.sk) }) };
-    }
-    const lek = out.LastEvaluatedKey;
-    return {
-      batches: items.map(itemToBatch),
-      cursor: lek ? encodeCursor({ pk: String(lek.pk), sk: String(lek.sk) }) : undefined,
-    };
+    // Batch ids are ULIDs: newest first.
+    const page = await newestFirstPage(this.client, {
+      tableName: this.tableName,
+      pk: tenantPk(tenant),
+      prefix: SK_PREFIX.batch,
+      ...options,
+    });
+    return { batches: page.items.map(itemToBatch), cursor: page.cursor };
   }
 
   async createBatch(batch: Batch): Promise<{ batch: Batch; created: boolean }> {

@@ -8,7 +8,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -23,7 +22,7 @@ import {
 } from '../../core/ports.js';
 import type { ApiKeyStore } from '../../tenants/ports.js';
 import { documentClientOrDefault } from './clients.js';
-import { countQuery, decodeCursor, encodeCursor, InvalidCursorError } from './dynamodb-list-cursor.js';
+import { countQuery, InvalidCursorError, newestFirstPage } from './dynamodb-list-cursor.js';
 import {
   ACTIVE_JOBS_INDEX,
   BATCH_JOBS_INDEX,
@@ -131,35 +130,14 @@ export class DynamoDbJobStore implements JobStore, ApiKeyStore {
   }
 
   async list(tenant: string, options: { limit: number; cursor?: string }): Promise<ListPage> {
-    const { limit } = options;
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid list limit ${limit}`);
-    const pk = tenantPk(tenant);
-    const startKey =
-      options.cursor === undefined ? undefined : decodeCursor(options.cursor, pk, SK_PREFIX.job);
-    // One item more than asked: a cursor is returned only when another page really exists.
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': SK_PREFIX.job },
-        ScanIndexForward: false,
-        Limit: limit + 1,
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    const items = out.Items ?? [];
-    if (items.length > limit) {
-      const page = items.slice(0, limit);
-      const last = page[page.length - 1] as Record<string, unknown>;
-      return { jobs: page.map(toJob), cursor: encodeCursor({ pk, sk: String(last.sk) }) };
-    }
-    // Fewer than asked with a LastEvaluatedKey: the 1 MB page limit cut the query short.
-    const lek = out.LastEvaluatedKey;
-    return {
-      jobs: items.map(toJob),
-      cursor: lek ? encodeCursor({ pk: String(lek.pk), sk: String(lek.sk) }) : undefined,
-    };
+    const page = await newestFirstPage(this.client, {
+      tableName: this.tableName,
+      pk: tenantPk(tenant),
+      prefix: SK_PREFIX.job,
+      ...options,
+      consistent: true,
+    });
+    return { jobs: page.items.map(toJob), cursor: page.cursor };
   }
 
   /**

@@ -64,3 +64,43 @@ export async function countQuery(
   } while (startKey && count < upTo);
   return count;
 }
+
+/**
+ * One page of a partition's items whose sort key starts with `prefix`, newest (highest key) first, with a
+ * cursor only when another page really exists: one item more than asked is read, and a LastEvaluatedKey
+ * on a short page (the 1 MB limit cut the query) also gives one.
+ */
+export async function newestFirstPage(
+  client: DynamoDBDocumentClient,
+  query: {
+    tableName: string;
+    pk: string;
+    prefix: string;
+    limit: number;
+    cursor?: string;
+    consistent?: boolean;
+  },
+): Promise<{ items: Record<string, unknown>[]; cursor?: string }> {
+  const { pk, prefix, limit } = query;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid list limit ${limit}`);
+  const startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, pk, prefix);
+  const out = await client.send(
+    new QueryCommand({
+      TableName: query.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      ScanIndexForward: false,
+      Limit: limit + 1,
+      ExclusiveStartKey: startKey,
+      ...(query.consistent ? { ConsistentRead: true } : {}),
+    }),
+  );
+  const items = out.Items ?? [];
+  if (items.length > limit) {
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1] as Record<string, unknown>;
+    return { items: page, cursor: encodeCursor({ pk, sk: String(last.sk) }) };
+  }
+  const lek = out.LastEvaluatedKey;
+  return { items, cursor: lek ? encodeCursor({ pk: String(lek.pk), sk: String(lek.sk) }) : undefined };
+}

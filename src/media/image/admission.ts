@@ -45,6 +45,12 @@ export function estimateJobBytes(header: HeaderCost, decodedFramePixels: number,
   return FIXED_BYTES + pixels * (HASH_BYTES_PER_PIXEL + header.channels * sample) + frames;
 }
 
+/** What a worker holds before any job (runtime, SDK, sharp): the rest of its memory is a job's budget. */
+export const WORKER_BASELINE_MB = 160;
+
+/** A job's memory budget in a worker of `memoryMb` (its MemorySize). */
+export const jobMemoryBudgetBytes = (memoryMb: number) => (memoryMb - WORKER_BASELINE_MB) * 1024 * 1024;
+
 export interface AdmissionLimits {
   /** Bytes the job may use (the worker's memory less its own baseline); undefined: not checked. */
   memoryBudgetBytes?: number;
